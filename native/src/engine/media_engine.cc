@@ -1,0 +1,130 @@
+#include "engine/media_engine.h"
+
+#include <algorithm>
+#include <random>
+
+namespace b2bua {
+
+MediaEngine::MediaEngine(const EngineConfig& config, EventSink& sink)
+    : sink_(sink), identity_(config.dataDirectory), audioPorts_(config.audioPorts), videoPorts_(config.videoPorts) {
+  unsigned threads = std::max(1u, config.threads);
+  for (unsigned i = 0; i < threads; i++) {
+    workers_.push_back(std::make_unique<Worker>(sink_, config.rtpTimeoutMs, config.handshakeTimeoutMs, identity_.context()));
+    load_.push_back(0);
+  }
+}
+
+MediaEngine::~MediaEngine() { close(); }
+
+void MediaEngine::close() {
+  workers_.clear();  // each joins its thread and frees its bridges
+  load_.clear();
+  bridges_.clear();
+  zrtpLegs_.clear();
+}
+
+Worker* MediaEngine::leastLoaded() {
+  size_t best = 0;
+  for (size_t i = 1; i < workers_.size(); i++) {
+    if (load_[i] < load_[best]) best = i;
+  }
+  load_[best]++;
+  return workers_[best].get();
+}
+
+uint64_t MediaEngine::createBridge(const std::vector<StreamRequest>& streams,
+                                   std::vector<std::vector<CreatedLeg>>& created) {
+  auto bridge = std::make_unique<Bridge>();
+  bridge->id = nextId_;
+  Record record{nullptr, {}};
+  for (size_t s = 0; s < streams.size(); s++) {
+    auto stream = std::make_unique<Stream>();
+    stream->kind = streams[s].kind;
+    stream->ports = streams[s].kind == MediaKind::Audio ? &audioPorts_ : &videoPorts_;
+    std::vector<CreatedLeg> legs;
+    for (uint8_t l = 0; l < 2; l++) {
+      Leg& leg = stream->legs[l];
+      // On a throw, the partly built bridge releases what it holds.
+      PortPair pair = stream->ports->allocate(streams[s].localAddress[l]);
+      leg.rtpPort = pair.rtpPort;
+      leg.family = Endpoint::parse(streams[s].localAddress[l], 0).family();
+      leg.clockRate = streams[s].kind == MediaKind::Audio ? 8000 : 90000;
+      for (SocketSlot* slot : {&leg.rtp, &leg.rtcp}) {
+        slot->bridge = bridge.get();
+        slot->stream = uint8_t(s);
+        slot->leg = l;
+      }
+      leg.rtp.socket = std::move(pair.rtp);
+      leg.rtcp.socket = std::move(pair.rtcp);
+      leg.rtcp.rtcp = true;
+      legs.push_back({pair.rtpPort, uint16_t(pair.rtpPort + 1)});
+      record.families.push_back(leg.family);
+    }
+    bridge->streams.push_back(std::move(stream));
+    created.push_back(std::move(legs));
+  }
+  nextId_++;
+  record.worker = leastLoaded();
+  uint64_t id = bridge->id;
+  record.worker->adopt(std::move(bridge));
+  bridges_.emplace(id, std::move(record));
+  return id;
+}
+
+const MediaEngine::Record& MediaEngine::record(uint64_t bridgeId) const {
+  auto it = bridges_.find(bridgeId);
+  if (it == bridges_.end()) throw UnknownBridgeError("no open bridge " + std::to_string(bridgeId));
+  return it->second;
+}
+
+int MediaEngine::legFamily(uint64_t bridgeId, unsigned stream, unsigned leg) const {
+  const Record& found = record(bridgeId);
+  if (leg > 1 || stream * 2 + leg >= found.families.size()) {
+    throw UnknownBridgeError("bridge " + std::to_string(bridgeId) + " has no stream " + std::to_string(stream) +
+                             " leg " + std::to_string(leg));
+  }
+  return found.families[stream * 2 + leg];
+}
+
+MediaEngine::ZrtpLeg& MediaEngine::zrtpLeg(uint64_t bridgeId, unsigned stream, unsigned leg) {
+  ZrtpLeg& entry = zrtpLegs_[legKey(bridgeId, stream, leg)];
+  if (entry.helloHash.empty()) {
+    static thread_local std::mt19937 random{std::random_device{}()};
+    entry.pending = std::make_unique<ZrtpChannel>(uint32_t(random()));  // the SSRC only names the channel
+    entry.helloHash = entry.pending->helloHash();
+  }
+  return entry;
+}
+
+std::string MediaEngine::zrtpHelloHash(uint64_t bridgeId, unsigned stream, unsigned leg) {
+  legFamily(bridgeId, stream, leg);  // validates the indices
+  return zrtpLeg(bridgeId, stream, leg).helloHash;
+}
+
+void MediaEngine::updateLeg(uint64_t bridgeId, unsigned stream, unsigned leg, std::unique_ptr<LegUpdate> update) {
+  legFamily(bridgeId, stream, leg);  // validates the indices
+  if (update->mode == LegMode::Zrtp) {
+    update->zrtp = std::move(zrtpLeg(bridgeId, stream, leg).pending);  // null: the worker keeps its channel
+  } else {
+    zrtpLegs_.erase(legKey(bridgeId, stream, leg));  // the worker drops its channel
+  }
+  record(bridgeId).worker->updateLeg(bridgeId, uint8_t(stream), uint8_t(leg), std::shared_ptr<LegUpdate>(std::move(update)));
+}
+
+void MediaEngine::closeBridge(uint64_t bridgeId, uint32_t requestId) {
+  auto it = bridges_.find(bridgeId);
+  if (it == bridges_.end()) throw UnknownBridgeError("no open bridge " + std::to_string(bridgeId));
+  Worker* worker = it->second.worker;
+  for (size_t i = 0; i < workers_.size(); i++) {
+    if (workers_[i].get() == worker) load_[i]--;
+  }
+  bridges_.erase(it);
+  for (unsigned key = 0; key < 16; key++) zrtpLegs_.erase(bridgeId << 4 | key);
+  worker->closeBridge(bridgeId, requestId);
+}
+
+void MediaEngine::requestStats(uint64_t bridgeId, uint32_t requestId) {
+  record(bridgeId).worker->requestStats(bridgeId, requestId);
+}
+
+}  // namespace b2bua

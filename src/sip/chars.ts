@@ -1,0 +1,64 @@
+// Character classes of the RFC 3261 §25 grammar, as bit flags in one lookup table.
+
+export const TOKEN = 1; // alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+export const USER = 2; // unreserved / user-unreserved (escapes handled apart)
+export const PASSWORD = 4; // unreserved / "&" / "=" / "+" / "$" / ","
+export const PARAM = 8; // unreserved / param-unreserved
+export const HNV = 16; // unreserved / hnv-unreserved
+export const HOST = 32; // alphanum / "-" / "." (hostname and IPv4)
+export const WS = 64; // SP / HTAB
+export const GENVALUE = 128; // token / host (incl. IPv6 reference): a header parameter value
+export const UPPER = 256; // "A".."Z", to know whether a name needs lower-casing
+
+const ALPHANUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const MARK = "-_.!~*'()";
+const UNRESERVED = ALPHANUM + MARK;
+
+/**
+ * One entry per UTF-16 code unit, so any charCodeAt() result indexes it in bounds and stays a small
+ * integer in optimised code (non-ASCII units are in no class).
+ */
+export const CLASS = new Uint16Array(65536);
+
+function mark(chars: string, flag: number): void {
+  for (let i = 0; i < chars.length; i++) CLASS[chars.charCodeAt(i)]! |= flag;
+}
+
+mark(ALPHANUM + "-.!%*_+`'~", TOKEN | GENVALUE);
+mark(':[]', GENVALUE);
+mark(UNRESERVED + '&=+$,;?/', USER);
+mark(UNRESERVED + '&=+$,', PASSWORD);
+mark(UNRESERVED + '[]/:&+$', PARAM);
+mark(UNRESERVED + '[]/?:+$', HNV);
+mark(ALPHANUM + '-.', HOST);
+mark(' \t', WS);
+mark('ABCDEFGHIJKLMNOPQRSTUVWXYZ', UPPER);
+
+/** True when the UTF-16 code unit belongs to the class (non-ASCII never does; NaN, past the end, neither). */
+export function is(code: number, flag: number): boolean {
+  return (CLASS[code & 0xffff]! & flag) !== 0;
+}
+
+export function skipWs(s: string, i: number): number {
+  while (i < s.length && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
+  return i;
+}
+
+/** End index of a run of characters of one class starting at `i`. */
+export function scan(s: string, i: number, flag: number): number {
+  while (i < s.length && (CLASS[s.charCodeAt(i)]! & flag) !== 0) i++;
+  return i;
+}
+
+export function isToken(s: string): boolean {
+  return s.length > 0 && scan(s, 0, TOKEN) === s.length;
+}
+
+/** Strips SP/HTAB only: String.prototype.trim would also eat U+FEFF and other Unicode spaces of a value. */
+export function trimLws(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && is(s.charCodeAt(start), WS)) start++;
+  while (end > start && is(s.charCodeAt(end - 1), WS)) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}

@@ -1,0 +1,181 @@
+// Client transactions (RFC 3261 §17.1, with the RFC 6026 "Accepted" state for INVITE).
+import { SipHeaders } from '../headers.js';
+import { SipRequest, type SipMessage, type SipResponse } from '../message.js';
+import { TransactionTimeoutError } from '../errors.js';
+import { TimerPair, type TimerSettings } from './timers.js';
+
+export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
+
+export interface ClientTransactionOptions {
+  request: SipRequest;
+  /** Hands a message (the request, its retransmissions, the non-2xx ACK) to the transport. */
+  send: (message: SipMessage) => Promise<void>;
+  /** Reliable transports (TCP, TLS) get no retransmissions and zero-length wait states. */
+  reliable: boolean;
+  timers: TimerSettings;
+  /** Called on every timer-driven retransmission (statistics). */
+  onRetransmit?: () => void;
+  /** Every response the TU must see: provisionals, the first final, and (INVITE) every 2xx. */
+  onResponse: (response: SipResponse) => void;
+  /** Timeout (Timer B/F) or transport failure; the transaction is terminated after this. */
+  onError: (error: Error) => void;
+  onTerminated: () => void;
+}
+
+abstract class ClientTransactionBase {
+  state: ClientTransactionState;
+  readonly request: SipRequest;
+  protected readonly timers = new TimerPair();
+  protected retransmitInterval: number;
+
+  constructor(protected readonly options: ClientTransactionOptions, initial: ClientTransactionState) {
+    this.request = options.request;
+    this.state = initial;
+    this.retransmitInterval = options.timers.t1;
+  }
+
+  /** Sends the request and starts the timers. */
+  abstract start(): void;
+  abstract receiveResponse(response: SipResponse): void;
+
+  /** Ends the transaction without telling the TU anything (UA shutdown). */
+  terminate(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.timers.stopAll();
+    this.options.onTerminated();
+  }
+
+  protected transmit(message: SipMessage): void {
+    this.options.send(message).catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  protected retransmit(message: SipMessage): void {
+    this.options.onRetransmit?.();
+    this.transmit(message);
+  }
+
+  protected fail(error: Error): void {
+    if (this.state === 'terminated') return;
+    this.terminate();
+    this.options.onError(error);
+  }
+
+  /** Waits `ms` (Timer D, K or M) then terminates; 0 (reliable transports) terminates at once. */
+  protected linger(ms: number): void {
+    if (ms === 0) this.terminate();
+    else this.timers.deadline(ms, () => this.terminate());
+  }
+}
+
+/** §17.1.1: Calling → Proceeding → Accepted (2xx, RFC 6026) or Completed (300-699, ACK sent here). */
+export class ClientInviteTransaction extends ClientTransactionBase {
+  private ack?: SipRequest;
+
+  constructor(options: ClientTransactionOptions) {
+    super(options, 'calling');
+  }
+
+  start(): void {
+    const { t1 } = this.options.timers;
+    this.transmit(this.request);
+    if (!this.options.reliable) this.scheduleTimerA();
+    this.timers.deadline(64 * t1, () => this.fail(new TransactionTimeoutError('INVITE', 'B')));
+  }
+
+  private scheduleTimerA(): void {
+    this.timers.repeat(this.retransmitInterval, () => {
+      if (this.state !== 'calling') return;
+      this.retransmit(this.request);
+      // Timer A doubles without a cap (§17.1.1.2); Timer B bounds it.
+      this.retransmitInterval *= 2;
+      this.scheduleTimerA();
+    });
+  }
+
+  receiveResponse(response: SipResponse): void {
+    const status = response.status;
+    switch (this.state) {
+      case 'calling':
+      case 'proceeding':
+        if (status < 200) {
+          this.state = 'proceeding';
+          // Timers A and B stop: in Proceeding the TU decides how long to wait (§17.1.1.2).
+          this.timers.stopAll();
+        } else if (status < 300) {
+          this.state = 'accepted';
+          this.timers.stopAll();
+          // Timer M (RFC 6026): keep passing 2xx retransmissions and forked 2xx to the TU.
+          this.linger(64 * this.options.timers.t1);
+        } else {
+          this.state = 'completed';
+          this.timers.stopAll();
+          this.ack = buildNon2xxAck(this.request, response);
+          this.transmit(this.ack);
+          this.linger(this.options.reliable ? 0 : Math.max(32_000, 64 * this.options.timers.t1)); // Timer D
+        }
+        this.options.onResponse(response);
+        return;
+      case 'accepted':
+        if (status >= 200 && status < 300) this.options.onResponse(response);
+        return;
+      case 'completed':
+        // A retransmitted final response: the ACK was lost (§17.1.1.2).
+        if (status >= 300 && this.ack) this.retransmit(this.ack);
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+/** §17.1.2: Trying → Proceeding → Completed, Timers E (retransmit), F (timeout), K (linger). */
+export class ClientNonInviteTransaction extends ClientTransactionBase {
+  constructor(options: ClientTransactionOptions) {
+    super(options, 'trying');
+  }
+
+  start(): void {
+    this.transmit(this.request);
+    if (!this.options.reliable) this.scheduleTimerE();
+    this.timers.deadline(64 * this.options.timers.t1, () => this.fail(new TransactionTimeoutError(this.request.method, 'F')));
+  }
+
+  private scheduleTimerE(): void {
+    this.timers.repeat(this.retransmitInterval, () => {
+      this.retransmit(this.request);
+      const { t2 } = this.options.timers;
+      // In Trying the interval doubles up to T2; in Proceeding it is T2 (§17.1.2.2).
+      this.retransmitInterval = this.state === 'proceeding' ? t2 : Math.min(2 * this.retransmitInterval, t2);
+      this.scheduleTimerE();
+    });
+  }
+
+  receiveResponse(response: SipResponse): void {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return;
+    if (response.status < 200) {
+      this.state = 'proceeding';
+    } else {
+      this.state = 'completed';
+      this.timers.stopAll();
+      this.linger(this.options.reliable ? 0 : this.options.timers.t4); // Timer K
+    }
+    this.options.onResponse(response);
+  }
+}
+
+export type ClientTransaction = ClientInviteTransaction | ClientNonInviteTransaction;
+
+/** §17.1.1.3: the ACK for a non-2xx final response, built from the INVITE and the response. */
+export function buildNon2xxAck(invite: SipRequest, response: SipResponse): SipRequest {
+  const headers = new SipHeaders();
+  const src = invite.headers;
+  headers.append('Via', src.get('Via') ?? '');
+  for (const route of src.getLines('Route')) headers.append('Route', route);
+  headers.append('Max-Forwards', '70');
+  headers.append('From', src.get('From') ?? '');
+  headers.append('To', response.headers.get('To') ?? '');
+  headers.append('Call-ID', invite.callId);
+  headers.append('CSeq', `${invite.cseq.seq} ACK`);
+  return new SipRequest('ACK', invite.uri, headers);
+}

@@ -1,0 +1,190 @@
+// An INVITE we send: early dialogs per To tag (forking), ACK for 2xx, CANCEL.
+//
+// Forking: every 1xx/2xx with a new To tag gets its own dialog. The first 2xx wins ('accepted');
+// a 2xx from another branch is ACKed and then ended with BYE at once (the session is one call),
+// and the remaining early dialogs end when the first 2xx arrives.
+import { EventEmitter } from 'node:events';
+import { SipHeaders } from '../headers.js';
+import { SipRequest, type SipResponse } from '../message.js';
+import type { SipUri } from '../uri.js';
+import type { Endpoint } from '../transport/types.js';
+import type { Dialog, DialogState } from '../dialog/dialog.js';
+import type { MessageContent } from './messages.js';
+import type { RequestSender } from './request-sender.js';
+import { CallCancelledError } from './errors.js';
+
+export type ClientInviteState = 'calling' | 'proceeding' | 'accepted' | 'rejected' | 'failed';
+
+export interface ClientSessionHost {
+  sender: RequestSender;
+  /** Creates (and registers) the UAC dialog a response with a To tag establishes. */
+  createUacDialog(invite: SipRequest, response: SipResponse, state: DialogState): Dialog;
+  /** The session has its outcome: the UA stops tracking it. */
+  clientSessionEnded(session: ClientInviteSession): void;
+}
+
+/** Builds what goes into the ACK of the 2xx (e.g. the answer when the 2xx carried the offer). */
+export type AckContentHook = (response: SipResponse) => MessageContent;
+
+export class ClientInviteSession extends EventEmitter<{
+  provisional: [SipResponse, Dialog | undefined];
+  /** The first 2xx: the ACK is already sent. */
+  accepted: [SipResponse, Dialog];
+  rejected: [SipResponse];
+  /** Timer B, transport failure, unresolvable target, or a 2xx after cancel() (CallCancelledError). */
+  failed: [Error];
+}> {
+  state: ClientInviteState = 'calling';
+  /** The dialog of the first 2xx. */
+  dialog?: Dialog;
+  private readonly early = new Map<string, Dialog>();
+  private readonly forks = new Map<string, Dialog>();
+  private destination?: Endpoint;
+  private cancelRequested = false;
+  private cancelSent = false;
+
+  constructor(
+    private readonly host: ClientSessionHost,
+    readonly request: SipRequest,
+    private readonly nextHop: SipUri,
+    private readonly ackContent?: AckContentHook,
+  ) {
+    super();
+  }
+
+  get callId(): string {
+    return this.request.callId;
+  }
+
+  /** Sends the INVITE (the UA calls this once listeners can be attached: results are async). */
+  start(): void {
+    void this.host.sender
+      .send(
+        this.request,
+        this.nextHop,
+        { onResponse: (response) => this.onResponse(response), onError: (error) => this.fail(error) },
+        { withContact: true },
+      )
+      .then((sent) => {
+        if (!sent) return;
+        this.destination = sent.destination;
+        if (this.cancelRequested && this.state === 'proceeding') this.sendCancel();
+      });
+  }
+
+  /**
+   * Cancels the call (§9.1). The CANCEL goes out once a provisional response has arrived; the
+   * INVITE then ends with 487 ('rejected'). No effect after a final response.
+   */
+  cancel(): void {
+    if (this.state !== 'calling' && this.state !== 'proceeding') return;
+    this.cancelRequested = true;
+    if (this.state === 'proceeding') this.sendCancel();
+  }
+
+  private sendCancel(): void {
+    if (this.cancelSent || !this.destination) return;
+    this.cancelSent = true;
+    const invite = this.request;
+    const headers = new SipHeaders();
+    headers.append('Via', invite.headers.get('Via') ?? '');
+    for (const route of invite.headers.getLines('Route')) headers.append('Route', route);
+    headers.append('Max-Forwards', '70');
+    headers.append('From', invite.headers.get('From') ?? '');
+    headers.append('To', invite.headers.get('To') ?? '');
+    headers.append('Call-ID', invite.callId);
+    headers.append('CSeq', `${invite.cseq.seq} CANCEL`);
+    const cancel = new SipRequest('CANCEL', invite.uri, headers);
+    this.host.sender.sendPrepared(cancel, this.destination, {
+      onResponse: () => undefined,
+      // A lost CANCEL leaves the INVITE to its own outcome (a final response or Timer B).
+      onError: () => undefined,
+    });
+  }
+
+  private onResponse(response: SipResponse): void {
+    const status = response.status;
+    const tag = response.to.params.get('tag') ?? '';
+    if (status < 200) {
+      if (this.state !== 'calling' && this.state !== 'proceeding') return;
+      this.state = 'proceeding';
+      const dialog = status > 100 && tag ? this.earlyDialog(tag, response) : undefined;
+      if (this.cancelRequested) this.sendCancel();
+      this.emit('provisional', response, dialog);
+      return;
+    }
+    if (status < 300) {
+      this.on2xx(response, tag);
+      return;
+    }
+    if (this.state !== 'calling' && this.state !== 'proceeding') return;
+    this.state = 'rejected';
+    this.host.clientSessionEnded(this);
+    this.endEarlyDialogs();
+    this.emit('rejected', response);
+  }
+
+  private on2xx(response: SipResponse, tag: string): void {
+    const known = this.dialog?.remoteTag === tag ? this.dialog : this.forks.get(tag);
+    if (known) {
+      known.resendAck(response);
+      return;
+    }
+    if (this.dialog || this.state === 'failed' || this.state === 'rejected') {
+      this.hangUpFork(response, tag);
+      return;
+    }
+    const dialog = this.early.get(tag) ?? this.host.createUacDialog(this.request, response, 'confirmed');
+    this.early.delete(tag);
+    dialog.confirm(response);
+    dialog.ack(response, this.ackContent?.(response) ?? {});
+    this.dialog = dialog;
+    this.host.clientSessionEnded(this);
+    this.endEarlyDialogs();
+    if (this.cancelRequested) {
+      this.state = 'failed';
+      dialog.bye().catch(() => undefined);
+      this.emit('failed', new CallCancelledError(this.callId));
+      return;
+    }
+    this.state = 'accepted';
+    this.emit('accepted', response, dialog);
+  }
+
+  /** A 2xx from a second branch: ACK it, then BYE it (the session keeps the first answer). */
+  private hangUpFork(response: SipResponse, tag: string): void {
+    const fork = this.early.get(tag) ?? this.host.createUacDialog(this.request, response, 'confirmed');
+    this.early.delete(tag);
+    fork.confirm(response);
+    fork.ack(response);
+    this.forks.set(tag, fork);
+    fork.bye().catch(() => undefined);
+  }
+
+  private earlyDialog(tag: string, response: SipResponse): Dialog {
+    let dialog = this.early.get(tag);
+    if (!dialog) {
+      dialog = this.host.createUacDialog(this.request, response, 'early');
+      this.early.set(tag, dialog);
+    } else {
+      // §12.1.2: a later 1xx may refresh the target of the early dialog.
+      const contact = response.contacts[0];
+      if (contact) dialog.remoteTarget = contact.uri;
+    }
+    return dialog;
+  }
+
+  private endEarlyDialogs(): void {
+    for (const dialog of this.early.values()) dialog.terminate('not-established');
+    this.early.clear();
+  }
+
+  /** Ends the attempt with `error` ('failed'); no effect once the call has its outcome. */
+  fail(error: Error): void {
+    if (this.state !== 'calling' && this.state !== 'proceeding') return;
+    this.state = 'failed';
+    this.host.clientSessionEnded(this);
+    this.endEarlyDialogs();
+    this.emit('failed', error);
+  }
+}

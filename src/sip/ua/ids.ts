@@ -1,0 +1,24 @@
+// Identifiers the UA generates: branches, tags and Call-IDs. A random per-process prefix plus a
+// counter keeps them unique (RFC 3261 §8.1.1.7, §19.3) without a crypto call per message.
+import { randomBytes } from 'node:crypto';
+import { MAGIC_COOKIE } from '../transaction/keys.js';
+
+const prefix = randomBytes(6).toString('hex');
+let counter = Math.floor(Math.random() * 0x10000);
+
+function next(): string {
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
+  return counter.toString(36);
+}
+
+export function newBranch(): string {
+  return `${MAGIC_COOKIE}${prefix}${next()}`;
+}
+
+export function newTag(): string {
+  return `${prefix.slice(0, 8)}${next()}`;
+}
+
+export function newCallId(): string {
+  return `${prefix}-${next()}-${randomBytes(4).toString('hex')}`;
+}

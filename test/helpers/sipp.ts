@@ -1,0 +1,126 @@
+// Runs sipp (Debian sip-tester 3.6.1) in the foreground on allocated ports, tracked by PID.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { startPeer, type Peer } from './processes.js';
+
+export const SIPP = '/usr/bin/sipp';
+
+export interface SippOptions {
+  /** A built-in scenario (`uac`, `uas`) or the path of a scenario XML file. */
+  scenario: string;
+  /** host:port to call (UAC scenarios). */
+  remote?: string;
+  transport?: 'udp' | 'tcp';
+  /** Calls to run before exiting (-m). */
+  calls: number;
+  /** Calls per second (-r). */
+  rate?: number;
+  /** Calls at once at most (-l). */
+  limit?: number;
+  /** Percentage of messages lost, both ways (-lost). */
+  lost?: number;
+  /** Safety net: sipp quits after this many seconds (-timeout). */
+  timeoutSeconds?: number;
+  /** SIP port of sipp; one is allocated when absent. */
+  port?: number;
+  extraArgs?: string[];
+}
+
+export interface SippResult {
+  /** 0: every call succeeded; 1: at least one failed; 97/99 and -1 (255): aborted. */
+  exitCode: number | string;
+  successful: number;
+  failed: number;
+  /** Retransmissions sipp sent. */
+  retransmissions: number;
+  output: string;
+  errors: string;
+}
+
+export interface SippRun {
+  peer: Peer;
+  port: number;
+  /** Resolves once sipp's SIP socket is bound (UAS scenarios: before calling it). */
+  listening(): Promise<void>;
+  /** Resolves when sipp exits, with its exit code and final statistics. */
+  result: Promise<SippResult>;
+}
+
+/** Starts sipp; the caller awaits `result` (and kills it via killAllPeers in `after`). */
+export async function startSipp(options: SippOptions): Promise<SippRun> {
+  const [port, mediaPort, controlPort] = [options.port ?? (await freePort()), await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  const statFile = join(dir, 'stat.csv');
+  const scenario = options.scenario.endsWith('.xml') ? ['-sf', options.scenario] : ['-sn', options.scenario];
+  const args = [
+    ...scenario,
+    '-i', '127.0.0.1',
+    '-p', String(port),
+    '-mp', String(mediaPort),
+    '-cp', String(controlPort),
+    '-t', options.transport === 'tcp' ? 't1' : 'u1',
+    '-m', String(options.calls),
+    '-r', String(options.rate ?? 10),
+    '-timeout', `${options.timeoutSeconds ?? 30}s`,
+    '-timeout_error',
+    '-nostdin',
+    '-trace_stat', '-stf', statFile, '-fd', '1',
+    '-trace_err', '-error_file', join(dir, 'errors.log'),
+    ...(options.limit ? ['-l', String(options.limit)] : []),
+    ...(options.lost ? ['-lost', String(options.lost)] : []),
+    ...(options.extraArgs ?? []),
+    ...(options.remote ? [options.remote] : []),
+  ];
+  const peer = startPeer(SIPP, args, { cwd: dir });
+  const result = peer.exited.then((exitCode) => {
+    const stats = readStats(statFile);
+    const errors = readIfThere(join(dir, 'errors.log'));
+    rmSync(dir, { recursive: true, force: true });
+    return { exitCode, ...stats, output: peer.output(), errors };
+  });
+  const protocol = options.transport ?? 'udp';
+  return { peer, port, result, listening: () => waitUntilBound(peer, protocol, port) };
+}
+
+/**
+ * sipp prints nothing until it exits when it has no terminal, so readiness is read from the
+ * kernel's socket tables: a bound UDP socket (state 07) or a listening TCP one (0A) on 127.0.0.1.
+ */
+async function waitUntilBound(peer: Peer, protocol: 'udp' | 'tcp', port: number, timeoutMs = 10_000): Promise<void> {
+  const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 ${protocol === 'udp' ? '07' : '0A'}`;
+  const deadline = Date.now() + timeoutMs;
+  while (!readFileSync(`/proc/net/${protocol}`, 'utf8').includes(needle)) {
+    if (peer.child.exitCode !== null) throw new Error(`sipp exited before binding its port:\n${peer.output()}`);
+    if (Date.now() > deadline) throw new Error(`sipp did not bind ${protocol} port ${port}`);
+    // No event tells when a child process binds a socket: poll the table.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The last row of sipp's `-trace_stat` CSV: cumulative counters. */
+function readStats(path: string): { successful: number; failed: number; retransmissions: number } {
+  const text = readIfThere(path);
+  const lines = text.trim().split('\n');
+  const header = lines[0]?.split(';') ?? [];
+  const last = lines.at(-1)?.split(';') ?? [];
+  const column = (name: string): number => {
+    const index = header.indexOf(name);
+    return index === -1 ? Number.NaN : Number(last[index]);
+  };
+  return {
+    successful: column('SuccessfulCall(C)'),
+    failed: column('FailedCall(C)'),
+    retransmissions: column('Retransmissions(C)'),
+  };
+}
+

@@ -1,0 +1,194 @@
+// The user-agent API, two UserAgents on real sockets: a full call with in-dialog requests both
+// ways, rejections, default answers, failures (Timer B, transport error) and close().
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { TransportLayer } from '../../../src/sip/transport/transport-layer.js';
+import { UserAgent, ALLOWED_METHODS } from '../../../src/sip/ua/user-agent.js';
+import type { ServerInviteSession } from '../../../src/sip/ua/server-invite-session.js';
+import type { ClientInviteSession } from '../../../src/sip/ua/client-invite-session.js';
+import type { ServerRequest } from '../../../src/sip/ua/server-request.js';
+import type { Dialog, DialogEnd } from '../../../src/sip/dialog/dialog.js';
+import type { SipResponse } from '../../../src/sip/message.js';
+import { TransactionTimeoutError, TransportError } from '../../../src/sip/errors.js';
+import { SessionStateError, UserAgentClosedError } from '../../../src/sip/ua/errors.js';
+import { freePort } from '../../helpers/ports.js';
+
+const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+const ANSWER = OFFER.replace('4000', '5000');
+
+interface Side {
+  transports: TransportLayer;
+  ua: UserAgent;
+  uri: (protocol?: 'udp' | 'tcp') => string;
+}
+
+async function side(name: string, timers?: { t1: number; t2: number }): Promise<Side> {
+  const transports = new TransportLayer();
+  const port = await freePort();
+  await transports.listen({ protocol: 'udp', address: '127.0.0.1', port });
+  await transports.listen({ protocol: 'tcp', address: '127.0.0.1', port });
+  const ua = new UserAgent({ transports, contactUser: name, userAgentHeader: `${name}-agent`, ...(timers ? { timers } : {}) });
+  return { transports, ua, uri: (protocol = 'udp') => `sip:${name}@127.0.0.1:${port}${protocol === 'tcp' ? ';transport=tcp' : ''}` };
+}
+
+function nextInvite(ua: UserAgent): Promise<ServerInviteSession> {
+  return new Promise((resolve) => ua.once('invite', resolve));
+}
+
+function nextRequest(dialog: Dialog): Promise<ServerRequest> {
+  return new Promise((resolve) => dialog.once('request', resolve));
+}
+
+function accepted(call: ClientInviteSession): Promise<[SipResponse, Dialog]> {
+  return once(call, 'accepted') as Promise<[SipResponse, Dialog]>;
+}
+
+describe('UserAgent', () => {
+  let alice: Side;
+  let bob: Side;
+  beforeEach(async () => {
+    alice = await side('alice');
+    bob = await side('bob');
+  });
+  afterEach(async () => {
+    for (const s of [alice, bob]) {
+      await s.ua.close();
+      await s.transports.close();
+    }
+  });
+
+  for (const protocol of ['udp', 'tcp'] as const) {
+    it(`runs a call with early dialog, answer, in-dialog requests and BYE over ${protocol.toUpperCase()}`, async () => {
+      const call = alice.ua.invite(bob.uri(protocol), { from: '"Alice" <sip:alice@example.com>', body: OFFER });
+      const incoming = await nextInvite(bob.ua);
+      assert.equal(incoming.request.body.toString(), OFFER);
+      assert.equal(incoming.request.headers.get('User-Agent'), 'alice-agent');
+
+      const ringing = once(call, 'provisional') as Promise<[SipResponse, Dialog | undefined]>;
+      const bobEarly = incoming.progress(180);
+      const [response, aliceEarly] = await ringing;
+      assert.equal(response.status, 180);
+      assert.equal(aliceEarly?.state, 'early');
+      assert.equal(bobEarly?.state, 'early');
+
+      const answered = accepted(call);
+      const bobDialog = await incoming.accept({ body: ANSWER });
+      const [ok, aliceDialog] = await answered;
+      assert.equal(ok.body.toString(), ANSWER);
+      assert.equal(aliceDialog, aliceEarly, 'the early dialog is confirmed in place');
+      assert.equal(bobDialog, bobEarly);
+      for (const d of [aliceDialog, bobDialog]) assert.equal(d.state, 'confirmed');
+      assert.equal(aliceDialog.callId, bobDialog.callId);
+      assert.equal(aliceDialog.localTag, bobDialog.remoteTag);
+      assert.equal(aliceDialog.remoteTag, bobDialog.localTag);
+      assert.equal(aliceDialog.remoteTarget.user, 'bob');
+      assert.equal(bobDialog.remoteTarget.user, 'alice');
+      assert.equal(incoming.state, 'confirmed');
+
+      // INFO from the caller, answered by the callee.
+      const info = nextRequest(bobDialog);
+      const infoAnswer = aliceDialog.request('INFO', { body: 'Signal=5', contentType: 'application/dtmf-relay' });
+      const infoRequest = await info;
+      assert.equal(infoRequest.request.body.toString(), 'Signal=5');
+      infoRequest.respond(200);
+      assert.equal((await infoAnswer).status, 200);
+
+      // re-INVITE from the callee: the caller answers, the ACK comes back automatically.
+      const reinvite = nextRequest(aliceDialog);
+      const reinviteAnswer = bobDialog.reinvite({ body: OFFER });
+      const reinviteRequest = await reinvite;
+      assert.equal(reinviteRequest.method, 'INVITE');
+      const acked = once(aliceDialog, 'ack');
+      reinviteRequest.respond(200, { body: ANSWER });
+      assert.equal((await reinviteAnswer).status, 200);
+      await acked;
+
+      // UPDATE (RFC 3311) from the caller, refused by the callee.
+      const update = nextRequest(bobDialog);
+      const updateAnswer = aliceDialog.request('UPDATE', { body: OFFER });
+      (await update).respond(488);
+      assert.equal((await updateAnswer).status, 488);
+      assert.equal(aliceDialog.state, 'confirmed', 'a 488 does not end the dialog');
+
+      // BYE from the callee ends both sides.
+      const ended = once(aliceDialog, 'terminated') as Promise<[DialogEnd]>;
+      const bye = await bobDialog.bye();
+      assert.equal(bye.status, 200);
+      assert.equal((await ended)[0].reason, 'bye-received');
+      assert.equal(bobDialog.state, 'terminated');
+      assert.equal(alice.ua.dialogCount + bob.ua.dialogCount, 0);
+      await assert.rejects(bobDialog.request('INFO'));
+    });
+  }
+
+  it('reports a rejection to the caller and refuses to accept afterwards', async () => {
+    const call = alice.ua.invite(bob.uri(), { body: OFFER });
+    const incoming = await nextInvite(bob.ua);
+    const rejected = once(call, 'rejected') as Promise<[SipResponse]>;
+    incoming.reject(486);
+    const [response] = await rejected;
+    assert.equal(response.status, 486);
+    assert.equal(response.headers.get('Server'), 'bob-agent');
+    assert.equal(call.state, 'rejected');
+    await assert.rejects(incoming.accept(), SessionStateError);
+  });
+
+  it('rejects INVITEs with 480 when nobody listens, and answers OPTIONS, MESSAGE and unknown methods', async () => {
+    bob.ua.removeAllListeners('invite');
+    const call = alice.ua.invite(bob.uri());
+    const [rejected] = (await once(call, 'rejected')) as [SipResponse];
+    assert.equal(rejected.status, 480);
+    const options = await alice.ua.request('OPTIONS', bob.uri());
+    assert.equal(options.status, 200);
+    assert.equal(options.headers.get('Allow'), ALLOWED_METHODS);
+    assert.equal((await alice.ua.request('MESSAGE', bob.uri(), { body: 'hi', contentType: 'text/plain' })).status, 405);
+    assert.equal((await alice.ua.request('FOO', bob.uri())).status, 501);
+    assert.equal((await alice.ua.request('INFO', bob.uri())).status, 481);
+  });
+
+  it('hands out-of-dialog requests to a listener', async () => {
+    bob.ua.on('request', (request) => request.respond(202, { headers: { 'X-Seen': request.method } }));
+    const response = await alice.ua.request('MESSAGE', bob.uri(), { body: 'hi', contentType: 'text/plain' });
+    assert.equal(response.status, 202);
+    assert.equal(response.headers.get('X-Seen'), 'MESSAGE');
+  });
+
+  it('fails a call on Timer B when nothing answers', async () => {
+    await alice.ua.close();
+    alice.ua = new UserAgent({ transports: alice.transports, timers: { t1: 2, t2: 8 } });
+    const silent = await freePort();
+    const call = alice.ua.invite(`sip:nobody@127.0.0.1:${silent}`);
+    const [error] = (await once(call, 'failed')) as [Error];
+    assert.ok(error instanceof TransactionTimeoutError);
+    assert.equal(error.timer, 'B');
+    assert.equal(call.state, 'failed');
+  });
+
+  it('fails a call with a TransportError when the connection is refused', async () => {
+    const closed = await freePort();
+    const call = alice.ua.invite(`sip:nobody@127.0.0.1:${closed};transport=tcp`);
+    const [error] = (await once(call, 'failed')) as [Error];
+    assert.ok(error instanceof TransportError, String(error));
+  });
+
+  it('cancels an unanswered call; close() fails calls in progress, is idempotent and refuses new calls', async () => {
+    const call = alice.ua.invite(bob.uri(), { body: OFFER });
+    const incoming = await nextInvite(bob.ua);
+    const cancelled = once(incoming, 'cancel');
+    incoming.progress(183, { body: ANSWER });
+    await once(call, 'provisional');
+    const rejected = once(call, 'rejected') as Promise<[SipResponse]>;
+    call.cancel();
+    await cancelled;
+    assert.equal((await rejected)[0].status, 487);
+    const pending = alice.ua.invite(bob.uri(), { body: OFFER });
+    await nextInvite(bob.ua);
+    const failed = once(pending, 'failed') as Promise<[Error]>;
+    await alice.ua.close();
+    await alice.ua.close();
+    assert.ok((await failed)[0] instanceof UserAgentClosedError, 'a call in progress fails on close');
+    assert.throws(() => alice.ua.invite(bob.uri()), UserAgentClosedError);
+    assert.deepEqual(alice.ua.transactions.size, { clients: 0, servers: 0 });
+  });
+});

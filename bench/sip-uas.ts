@@ -35,7 +35,7 @@ interface Settings {
 }
 
 function parseArgs(args: string[]): Settings {
-  const settings: Settings = { rates: [500, 1000, 2000, 3000, 4000, 5000], seconds: 5, reference: true };
+  const settings: Settings = { rates: [1000, 2000, 3000, 4000, 5000, 6000, 7000], seconds: 5, reference: true };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--rates') settings.rates = (args[++i] ?? '').split(',').map(Number).filter((n) => n > 0);

@@ -114,3 +114,48 @@ TEST_CASE("engines start and stop repeatedly with bridges left open") {
     }
   }  // destructor joins the threads and frees every bridge
 }
+
+TEST_CASE("DTLS and ZRTP trunks between two bridges on the worker threads; pending channels freed") {
+  CollectingSink sink;
+  MediaEngine engine(EngineConfig{2, "0", "0", 0}, sink);
+  std::vector<std::vector<CreatedLeg>> x, y;
+  const StreamRequest audio{MediaKind::Audio, {"127.0.0.1", "127.0.0.1"}};
+  const StreamRequest video{MediaKind::Video, {"127.0.0.1", "127.0.0.1"}};
+  uint64_t idX = engine.createBridge({audio, video}, x);
+  uint64_t idY = engine.createBridge({audio, video}, y);
+  auto trunk = [&](uint64_t id, unsigned stream, unsigned leg, uint16_t port, std::unique_ptr<LegUpdate> update) {
+    update->remoteRtp = Endpoint::parse("127.0.0.1", port);
+    update->remoteRtcp = update->remoteRtp.withPort(uint16_t(port + 1));
+    engine.updateLeg(id, stream, leg, std::move(update));
+  };
+  // Stream 0: DTLS, X's leg 1 the client.
+  for (DtlsRole role : {DtlsRole::Server, DtlsRole::Client}) {
+    auto update = std::make_unique<LegUpdate>();
+    update->mode = LegMode::Dtls;
+    update->dtlsRole = role;
+    update->dtlsFingerprint = engine.dtlsFingerprint();
+    if (role == DtlsRole::Server) trunk(idY, 0, 0, x[0][1].rtpPort, std::move(update));
+    else trunk(idX, 0, 1, y[0][0].rtpPort, std::move(update));
+  }
+  CHECK(sink.take(MediaEventType::DtlsConnected) != nullptr);
+  CHECK(sink.take(MediaEventType::DtlsConnected) != nullptr);
+  // Stream 1: ZRTP.
+  std::string hashX = engine.zrtpHelloHash(idX, 1, 1), hashY = engine.zrtpHelloHash(idY, 1, 0);
+  auto zrtp = [](const std::string& peerHash) {
+    auto update = std::make_unique<LegUpdate>();
+    update->mode = LegMode::Zrtp;
+    update->zrtpPeerHelloHash = peerHash;
+    return update;
+  };
+  trunk(idX, 1, 1, y[1][0].rtpPort, zrtp(hashY));
+  trunk(idY, 1, 0, x[1][1].rtpPort, zrtp(hashX));
+  auto secure = sink.take(MediaEventType::ZrtpSecure);
+  CHECK(secure && secure->sas.size() == 4);
+  CHECK(sink.take(MediaEventType::ZrtpSecure) != nullptr);
+  // Hashes asked but never handed to a worker: freed with the bridge, on its worker.
+  engine.zrtpHelloHash(idX, 0, 0);
+  engine.zrtpHelloHash(idX, 1, 0);
+  engine.closeBridge(idX, 1);
+  CHECK(sink.take(MediaEventType::Closed) != nullptr);
+  engine.close();
+}

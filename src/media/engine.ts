@@ -31,7 +31,9 @@
 //   });   Synchronous; applies before any packet sent after it returns. New keys = key rotation.
 //   bridge.on('first-packet', ({ stream, leg, address, port }) => ...)
 //   bridge.on('rtp-timeout', ({ stream, leg }) => ...)
-//   bridge.zrtpHelloHash(s, l) -> '1.10 <hex>'  (our a=zrtp-hash; stable while the leg is in mode zrtp)
+//   bridge.zrtpHelloHash(s, l) -> '1.10 <hex>'  (our a=zrtp-hash; stable while the leg is in mode zrtp.
+//                 Ask for every stream of a leg before its first zrtp updateLeg: video then joins the
+//                 audio's ZRTP session in multistream mode)
 //   bridge.on('dtls-connected', ({ stream, leg, role, profile }) => ...)   keys are in use from now on
 //   bridge.on('dtls-failed', ({ stream, leg, reason }) => ...)
 //   bridge.on('zrtp-secure', ({ stream, leg, sas, profile }) => ...)  each leg runs its own ZRTP: the

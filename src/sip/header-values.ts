@@ -1,14 +1,9 @@
 // Structured views of header values: Via, name-addr (From/To/Contact/Route...), CSeq, parameters.
 // Values reach these parsers unfolded (no CRLF); LWS is SP/HTAB.
-import * as chars from './chars.js';
-import { is, scan, skipWs, trimLws } from './chars.js';
+import { CLASS, GENVALUE, TOKEN, UPPER, WS, is, scan, skipWs, trimLws } from './chars.js';
 import { SipParseError } from './errors.js';
 import { formatHost, formatUri, hostLength, parseHost, parsePort, parseUri } from './uri.js';
 import type { SipUri } from './uri.js';
-
-// Module-local copies of the character table and flags: V8 folds a module's own constants into
-// optimised scanning loops, not bindings imported from another module.
-const { CLASS, GENVALUE, TOKEN, UPPER, WS } = chars;
 
 /**
  * Header parameters in order. Names are lower-cased (they compare case-insensitively);
@@ -90,22 +85,6 @@ export function splitHeaderList(value: string): string[] {
   return items;
 }
 
-// The parameter names of nearly every message, by length: returning the constant saves a slice,
-// and Map lookups of a constant string reuse its cached hash.
-const COMMON_PARAMS: string[][] = [];
-for (const name of ['branch', 'received', 'rport', 'tag', 'lr', 'transport', 'expires', 'q', 'maddr', 'ttl', '+sip.instance']) {
-  (COMMON_PARAMS[name.length] ??= []).push(name);
-}
-
-/** `s[start, stop)` as a string, the shared constant when it is a common parameter name. */
-function knownParamName(s: string, start: number, stop: number): string {
-  const candidates = COMMON_PARAMS[stop - start];
-  if (candidates !== undefined) {
-    for (const name of candidates) if (s.startsWith(name, start)) return name;
-  }
-  return s.slice(start, stop);
-}
-
 /** Reads `*( SEMI generic-param )` from `start` into `params`; returns the index after the last one. */
 export function parseParamsAt(s: string, start: number, params: Params): number {
   // Hot path (every Via and name-addr): loops are inline and never read past the end, which
@@ -126,8 +105,8 @@ export function parseParamsAt(s: string, start: number, params: Params): number 
       i++;
     }
     if (i === nameStart) throw new SipParseError('invalid header parameter');
-    // Names compare case-insensitively; most are lower case already, and well known.
-    const name = (seen & UPPER) !== 0 ? s.slice(nameStart, i).toLowerCase() : knownParamName(s, nameStart, i);
+    // Names compare case-insensitively; most are lower case already.
+    const name = (seen & UPPER) !== 0 ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i);
     const nameEnd = i;
     while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
     if (i === n || s.charCodeAt(i) !== 61 /* = */) {
@@ -235,7 +214,6 @@ function parseViaAt(s: string, start: number): Via {
   const params: Params = new Map();
   end = parseParamsAt(s, i, params);
   checkViaParams(params);
-  // Built once, in its final shape (see sipUri in uri.ts).
   return port === undefined ? { transport, host, params } : { transport, host, port, params };
 }
 

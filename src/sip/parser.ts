@@ -1,8 +1,7 @@
 // SIP message parser (RFC 3261 §7, §18.3, §25): start line, unfolded headers, Content-Length framing.
 // Headers stay raw strings in SipHeaders. The ones a proxy needs are parsed (and so validated) here,
 // once, and handed to the message as its cached views.
-import * as chars from './chars.js';
-import { is, isToken, scan } from './chars.js';
+import { CLASS, TOKEN, WS, is, isToken, scan } from './chars.js';
 import { SipParseError } from './errors.js';
 import { displayName, headerKey } from './header-names.js';
 import { isWildcardContact, parseCSeq, parseNameAddr, parseNameAddrList, parseViaList } from './header-values.js';
@@ -15,10 +14,6 @@ import { parseUri } from './uri.js';
 
 export { extractResponseRouting } from './routing.js';
 export type { ResponseRouting } from './routing.js';
-
-// Module-local copies of the character table and flags: V8 folds a module's own constants into
-// optimised scanning loops, not bindings imported from another module.
-const { CLASS, TOKEN, WS } = chars;
 
 export interface ParseOptions {
   /**
@@ -40,7 +35,7 @@ function skipLeadingCrlf(data: Buffer): number {
 }
 
 // Header names repeat endlessly; canonicalising one (lower case, compact form, display case) is
-// worth caching.
+// worth caching. The usual spellings are matched in place, without slicing the name out.
 interface Name {
   key: string;
   name: string;
@@ -62,28 +57,23 @@ function canonical(raw: string): Name {
   return { key, name: raw.length === 1 ? displayName(key) : raw };
 }
 
+/** Common spellings grouped by length, for an in-place comparison. */
+const byLength: { raw: string; known: Name }[][] = [];
+for (const raw of COMMON) (byLength[raw.length] ??= []).push({ raw, known: canonical(raw) });
+
 /** `text` holds `word` at `start` (an inlined loop beats a startsWith call for a few characters). */
 function sameAt(text: string, start: number, word: string): boolean {
   for (let k = 0; k < word.length; k++) if (text.charCodeAt(start + k) !== word.charCodeAt(k)) return false;
   return true;
 }
 
-// The usual spellings, indexed by length and first character: a name is then compared in place
-// with one or two candidates, without slicing it out or hashing it.
-const MAX_COMMON_LENGTH = 32;
-const bySpelling: { raw: string; known: Name }[][] = [];
-const spellingSlot = (length: number, first: number) => length * 128 + (first & 127);
-for (const raw of COMMON) (bySpelling[spellingSlot(raw.length, raw.charCodeAt(0))] ??= []).push({ raw, known: canonical(raw) });
-
 const seenNames = new Map<string, Name>();
 const MAX_SEEN_NAMES = 512; // names come off the wire: bound the cache
 
 function canonicalName(head: string, start: number, stop: number): Name {
-  if (stop - start <= MAX_COMMON_LENGTH) {
-    const candidates = bySpelling[spellingSlot(stop - start, head.charCodeAt(start))];
-    if (candidates !== undefined) {
-      for (const candidate of candidates) if (sameAt(head, start, candidate.raw)) return candidate.known;
-    }
+  const candidates = byLength[stop - start];
+  if (candidates !== undefined) {
+    for (const candidate of candidates) if (sameAt(head, start, candidate.raw)) return candidate.known;
   }
   const raw = head.slice(start, stop);
   let known = seenNames.get(raw);
@@ -190,7 +180,11 @@ const EMPTY = Buffer.alloc(0);
 
 /** The body is copied: the receive buffer may be reused, or be much larger than one message. */
 function copyBody(data: Buffer, start: number, stop: number): Buffer {
-  return start === stop ? EMPTY : Buffer.from(data.subarray(start, stop));
+  if (start === stop) return EMPTY;
+  // Copied straight from the receive buffer: no intermediate subarray view to create.
+  const body = Buffer.allocUnsafe(stop - start);
+  data.copy(body, 0, start, stop);
+  return body;
 }
 
 /** Body per Content-Length, applying the datagram rules of RFC 3261 §18.3. */

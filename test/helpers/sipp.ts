@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports.js';
+import { freePort, freePorts } from './ports.js';
 import { startPeer, type Peer } from './processes.js';
 
 export const SIPP = '/usr/bin/sipp';
@@ -50,7 +50,7 @@ export interface SippRun {
 
 /** Starts sipp; the caller awaits `result` (and kills it via killAllPeers in `after`). */
 export async function startSipp(options: SippOptions): Promise<SippRun> {
-  const [port, mediaPort, controlPort] = [options.port ?? (await freePort()), await freePort(), await freePort()];
+  const [port, mediaPort, controlPort] = await sippPorts(options.port);
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const statFile = join(dir, 'stat.csv');
   const scenario = options.scenario.endsWith('.xml') ? ['-sf', options.scenario] : ['-sn', options.scenario];
@@ -82,6 +82,16 @@ export async function startSipp(options: SippOptions): Promise<SippRun> {
   });
   const protocol = options.transport ?? 'udp';
   return { peer, port, result, listening: () => waitUntilBound(peer, protocol, port) };
+}
+
+/** SIP, media and control ports, all distinct; sipp binds media on mp..mp+3 (audio and video). */
+async function sippPorts(fixedSip: number | undefined): Promise<[number, number, number]> {
+  const sip = fixedSip ?? (await freePort());
+  for (;;) {
+    const [media, control] = await freePorts(2, { even: true });
+    const mediaRange = (p: number) => p >= media! && p <= media! + 3;
+    if (!mediaRange(sip) && !mediaRange(control!) && control !== sip) return [sip, media!, control!];
+  }
 }
 
 /**

@@ -4,8 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { MediaEngine } from '../../src/media/engine.js';
@@ -14,7 +13,10 @@ import { killAllPeers } from '../helpers/processes.js';
 import { freePort } from '../helpers/ports.js';
 import { SrtpContext } from '../helpers/srtp-oracle.js';
 import { Endpoint, UdpPeer, assertForwards, configureLeg, legStats, statsWhen } from './harness.js';
-import { PROFILES, exportedKeys, makeCertificate, startClient, startServer, type PeerCertificate, type ProfileName } from './openssl-peer.js';
+import {
+  PROFILES, exportedKeys, makeCertificate, removeTemporaryFiles, startClient, startServer, temporaryDirectory,
+  type PeerCertificate, type ProfileName,
+} from './openssl-peer.js';
 
 let engine: MediaEngine;
 let peerCertificate: PeerCertificate;
@@ -30,6 +32,7 @@ after(async () => {
   for (const peer of peers) peer.close();
   await Promise.all(bridges.map((bridge) => bridge.close()));
   engine.close();
+  removeTemporaryFiles();
 });
 
 async function openPeer(): Promise<UdpPeer> {
@@ -166,7 +169,7 @@ test('a ClientHello flood on one leg fails that leg alone, with counters; anothe
 });
 
 test('engines that share a data directory share one certificate; without one each has its own', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'b2bua-data-'));
+  const dir = temporaryDirectory('b2bua-data-');
   const first = new MediaEngine({ threads: 1, dataDirectory: dir });
   const fingerprint = first.dtlsFingerprint;
   first.close();
@@ -181,4 +184,35 @@ test('engines that share a data directory share one certificate; without one eac
   assert.notEqual(ephemeral.dtlsFingerprint, fingerprint);
   assert.match(ephemeral.dtlsFingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   ephemeral.close();
+});
+
+test('a re-INVITE with new setup roles restarts the handshake; media flows before, during and after', async () => {
+  const x = engine.createBridge([{ kind: 'audio', localAddresses: ['127.0.0.1', '127.0.0.1'] }]);
+  const y = engine.createBridge([{ kind: 'audio', localAddresses: ['127.0.0.1', '127.0.0.1'] }]);
+  bridges.push(x, y);
+  const caller = configureLeg(x, 0, 0, await openPeer(), { security: { mode: 'none' } });
+  const callee = configureLeg(y, 0, 1, await openPeer(), { security: { mode: 'none' } });
+  const fingerprint = engine.dtlsFingerprint;
+  const xRemote = { address: '127.0.0.1', rtpPort: y.streams[0]!.legs[0].rtpPort };
+  const yRemote = { address: '127.0.0.1', rtpPort: x.streams[0]!.legs[1].rtpPort };
+  const connectedX = once(x, 'dtls-connected') as Promise<[DtlsConnectedEvent]>;
+  const connectedY = once(y, 'dtls-connected') as Promise<[DtlsConnectedEvent]>;
+  y.updateLeg(0, 0, { mode: 'dtls', dtls: { setup: 'passive', fingerprint }, remote: yRemote });
+  x.updateLeg(0, 1, { mode: 'dtls', dtls: { setup: 'active', fingerprint }, remote: xRemote });
+  assert.equal((await connectedX)[0].role, 'client');
+  assert.equal((await connectedY)[0].role, 'server');
+  await assertForwards(caller, callee, 3, assert.deepEqual);
+
+  const againX = once(x, 'dtls-connected') as Promise<[DtlsConnectedEvent]>;
+  const againY = once(y, 'dtls-connected') as Promise<[DtlsConnectedEvent]>;
+  x.updateLeg(0, 1, { mode: 'dtls', dtls: { setup: 'passive', fingerprint }, remote: xRemote });
+  await assertForwards(caller, callee, 3, assert.deepEqual); // old keys while the new handshake waits
+  y.updateLeg(0, 0, { mode: 'dtls', dtls: { setup: 'active', fingerprint }, remote: yRemote });
+  assert.equal((await againX)[0].role, 'server');
+  assert.equal((await againY)[0].role, 'client');
+  await assertForwards(caller, callee, 3, assert.deepEqual);
+  await assertForwards(callee, caller, 3, assert.deepEqual);
+  const stats = legStats(await x.stats(), 1);
+  assert.equal(stats.authFailures, 0);
+  assert.equal(stats.droppedNotKeyed, 0);
 });

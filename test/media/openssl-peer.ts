@@ -2,7 +2,7 @@
 // P-256 certificate, the processes (tracked by PID through test/helpers/processes.ts), and the
 // keying material they export, split per RFC 5764 §4.2.
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPeer, type Peer } from '../helpers/processes.js';
@@ -15,8 +15,21 @@ export interface PeerCertificate {
   fingerprint: string;
 }
 
+const madeDirectories: string[] = [];
+
+/** A temporary directory, removed by `removeTemporaryFiles()`. */
+export function temporaryDirectory(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirectories.push(dir);
+  return dir;
+}
+
+export function removeTemporaryFiles(): void {
+  for (const dir of madeDirectories.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export async function makeCertificate(): Promise<PeerCertificate> {
-  const dir = mkdtempSync(join(tmpdir(), 'b2bua-dtls-peer-'));
+  const dir = temporaryDirectory('b2bua-dtls-peer-');
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const req = startPeer('openssl', [

@@ -90,10 +90,30 @@ MediaEngine::ZrtpLeg& MediaEngine::zrtpLeg(uint64_t bridgeId, unsigned stream, u
   ZrtpLeg& entry = zrtpLegs_[legKey(bridgeId, stream, leg)];
   if (entry.helloHash.empty()) {
     static thread_local std::mt19937 random{std::random_device{}()};
-    entry.pending = std::make_unique<ZrtpChannel>(uint32_t(random()));  // the SSRC only names the channel
+    const uint32_t ssrc = uint32_t(random());  // only names the channel inside its bzrtp context
+    // A second stream of the leg (video) joins the first one's session: multistream, no new DH.
+    auto session = pendingSession(bridgeId, stream, leg);
+    entry.pending = session ? std::make_unique<ZrtpChannel>(session, ssrc) : std::make_unique<ZrtpChannel>(ssrc);
     entry.helloHash = entry.pending->helloHash();
   }
   return entry;
+}
+
+std::shared_ptr<ZrtpSession> MediaEngine::pendingSession(uint64_t bridgeId, unsigned stream, unsigned leg) {
+  for (unsigned other = 0; other < 8; other++) {
+    if (other == stream) continue;
+    auto it = zrtpLegs_.find(legKey(bridgeId, other, leg));
+    if (it != zrtpLegs_.end() && it->second.pending && it->second.pending->first()) return it->second.pending->session();
+  }
+  return nullptr;
+}
+
+void MediaEngine::forgetZrtp(uint64_t key, Worker* worker) {
+  auto it = zrtpLegs_.find(key);
+  if (it == zrtpLegs_.end()) return;
+  // A channel may share its bzrtp context with one the worker runs: free it there.
+  if (it->second.pending) worker->dispose(std::move(it->second.pending));
+  zrtpLegs_.erase(it);
 }
 
 std::string MediaEngine::zrtpHelloHash(uint64_t bridgeId, unsigned stream, unsigned leg) {
@@ -106,7 +126,7 @@ void MediaEngine::updateLeg(uint64_t bridgeId, unsigned stream, unsigned leg, st
   if (update->mode == LegMode::Zrtp) {
     update->zrtp = std::move(zrtpLeg(bridgeId, stream, leg).pending);  // null: the worker keeps its channel
   } else {
-    zrtpLegs_.erase(legKey(bridgeId, stream, leg));  // the worker drops its channel
+    forgetZrtp(legKey(bridgeId, stream, leg), record(bridgeId).worker);  // the worker drops its channel
   }
   record(bridgeId).worker->updateLeg(bridgeId, uint8_t(stream), uint8_t(leg), std::shared_ptr<LegUpdate>(std::move(update)));
 }
@@ -119,7 +139,7 @@ void MediaEngine::closeBridge(uint64_t bridgeId, uint32_t requestId) {
     if (workers_[i].get() == worker) load_[i]--;
   }
   bridges_.erase(it);
-  for (unsigned key = 0; key < 16; key++) zrtpLegs_.erase(bridgeId << 4 | key);
+  for (unsigned key = 0; key < 16; key++) forgetZrtp(bridgeId << 4 | key, worker);
   worker->closeBridge(bridgeId, requestId);
 }
 

@@ -82,6 +82,9 @@ class MediaEngine {
   };
   static uint64_t legKey(uint64_t bridgeId, unsigned stream, unsigned leg) { return bridgeId << 4 | stream << 1 | leg; }
   ZrtpLeg& zrtpLeg(uint64_t bridgeId, unsigned stream, unsigned leg);
+  /** The session of another stream's first channel on this leg, still on this thread; else null. */
+  std::shared_ptr<ZrtpSession> pendingSession(uint64_t bridgeId, unsigned stream, unsigned leg);
+  void forgetZrtp(uint64_t key, Worker* worker);
 
   EventSink& sink_;
   DtlsIdentity identity_;

@@ -45,10 +45,7 @@ Worker::Worker(EventSink& sink, uint32_t rtpTimeoutMs, uint32_t handshakeTimeout
     close(epoll_);
     throw SocketError(std::string("eventfd/timerfd: ") + std::strerror(error), error);
   }
-  itimerspec tick{};
-  tick.it_interval.tv_nsec = kTickMs * 1000000L;
-  tick.it_value = tick.it_interval;
-  timerfd_settime(timer_, 0, &tick, nullptr);
+  setTick(kIdleTickMs);
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.ptr = &wakeTag_;
@@ -77,6 +74,15 @@ Worker::~Worker() {
   close(epoll_);
 }
 
+void Worker::setTick(int milliseconds) {
+  if (tickMs_ == milliseconds) return;
+  tickMs_ = milliseconds;
+  itimerspec tick{};
+  tick.it_interval.tv_nsec = milliseconds * 1000000L;
+  tick.it_value = tick.it_interval;
+  timerfd_settime(timer_, 0, &tick, nullptr);
+}
+
 void Worker::post(std::function<void()> command) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -96,6 +102,11 @@ void Worker::drainCommands() {
     pending_.store(false, std::memory_order_relaxed);
   }
   for (auto& command : batch) command();
+}
+
+void Worker::dispose(std::unique_ptr<ZrtpChannel> channel) {
+  auto carried = std::make_shared<std::unique_ptr<ZrtpChannel>>(std::move(channel));
+  post([carried] { carried->reset(); });
 }
 
 void Worker::stop() {
@@ -191,6 +202,7 @@ void Worker::applyKeying(Leg& leg, LegUpdate& update) {
   if (!leg.handshakeTimed) {
     leg.handshakeTimed = true;
     handshakes_.push_back(&leg);
+    setTick(kHandshakeTickMs);
   }
   afterHandshakeStep(leg);
 }
@@ -569,7 +581,11 @@ void Worker::onTick() {
       handshakes_.pop_back();
     }
   }
-  if (++ticks_ % kTicksPerTimeoutCheck == 0) checkRtpTimeouts();
+  if (handshakes_.empty()) setTick(kIdleTickMs);  // no idle wake-ups at the handshake rate
+  if (nowMs - lastTimeoutCheckMs_ >= kIdleTickMs - kHandshakeTickMs / 2) {
+    lastTimeoutCheckMs_ = nowMs;
+    checkRtpTimeouts();
+  }
 }
 
 void Worker::checkRtpTimeouts() {

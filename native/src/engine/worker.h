@@ -32,14 +32,16 @@ class Worker {
   void closeBridge(uint64_t bridgeId, uint32_t requestId);
   void requestStats(uint64_t bridgeId, uint32_t requestId);
   void stop();
+  /** Frees a ZRTP channel on this thread: it may share its bzrtp context with a running one. */
+  void dispose(std::unique_ptr<ZrtpChannel> channel);
 
  private:
   static constexpr int kBatch = 32;
   static constexpr size_t kBufferSize = 2048;  // MTU-sized packets plus the SRTP trailer room
   static constexpr size_t kMaxDatagram = kBufferSize - kSrtpTrailerRoom;
   static constexpr int kRoundsPerWakeup = 8;    // batches per socket before serving the others
-  static constexpr int kTickMs = 20;            // handshake timers (DTLS retransmission, bzrtp_iterate)
-  static constexpr int kTicksPerTimeoutCheck = 5;  // RTP timeouts: every 100 ms
+  static constexpr int kIdleTickMs = 100;       // RTP timeouts
+  static constexpr int kHandshakeTickMs = 20;   // while a handshake runs: DTLS retransmission, bzrtp_iterate
 
   struct OutBatch {
     mmsghdr messages[kBatch];
@@ -57,6 +59,7 @@ class Worker {
   void flush(OutBatch& batch, SocketSlot& slot, Leg& leg);
   void onTick();
   void checkRtpTimeouts();
+  void setTick(int milliseconds);
   void applyKeying(Leg& leg, LegUpdate& update);
   void onStun(SocketSlot& slot, Leg& leg, const uint8_t* packet, size_t length, const sockaddr_storage& source,
               socklen_t sourceLength);
@@ -73,7 +76,8 @@ class Worker {
   const uint32_t rtpTimeoutMs_;
   const uint32_t handshakeTimeoutMs_;
   SSL_CTX* const dtls_;
-  unsigned ticks_ = 0;
+  int tickMs_ = 0;
+  int64_t lastTimeoutCheckMs_ = 0;
   std::vector<Leg*> handshakes_;  // legs with a DTLS or ZRTP handshake running (timers)
   int epoll_ = -1;
   int wake_ = -1;

@@ -1,5 +1,6 @@
 #include "secure/zrtp_channel.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace b2bua {
@@ -22,8 +23,9 @@ std::vector<uint8_t> keyWithSalt(const uint8_t* key, uint8_t keyLength, const ui
 
 }  // namespace
 
-ZrtpChannel::ZrtpChannel(uint32_t selfSsrc) : ssrc_(selfSsrc) {
-  context_ = bzrtp_createBzrtpContext();
+ZrtpChannel::ZrtpChannel(uint32_t selfSsrc, const std::vector<uint8_t>& keyAgreements)
+    : session_(std::make_shared<ZrtpSession>()), ssrc_(selfSsrc) {
+  context_ = session_->context = bzrtp_createBzrtpContext();
   if (!context_) throw ZrtpError("bzrtp_createBzrtpContext failed");
   bzrtpCallbacks_t callbacks{};
   callbacks.bzrtp_sendData = &ZrtpChannel::onSend;
@@ -35,20 +37,36 @@ ZrtpChannel::ZrtpChannel(uint32_t selfSsrc) : ssrc_(selfSsrc) {
   uint8_t tags[7] = {ZRTP_AUTHTAG_HS80, ZRTP_AUTHTAG_HS32};
   bzrtp_setSupportedCryptoTypes(context_, ZRTP_CIPHERBLOCK_TYPE, ciphers, 2);
   bzrtp_setSupportedCryptoTypes(context_, ZRTP_AUTHTAG_TYPE, tags, 2);
-  if (bzrtp_initBzrtpContext(context_, ssrc_) != 0 || bzrtp_setClientData(context_, ssrc_, this) != 0) {
+  if (!keyAgreements.empty()) {
+    uint8_t agreements[7] = {0};
+    size_t count = std::min<size_t>(keyAgreements.size(), 7);
+    std::copy_n(keyAgreements.begin(), count, agreements);
+    bzrtp_setSupportedCryptoTypes(context_, ZRTP_KEYAGREEMENT_TYPE, agreements, uint8_t(count));
+  }
+  if (bzrtp_initBzrtpContext(context_, ssrc_) != 0) {
     bzrtp_destroyBzrtpContext(context_, ssrc_);
     throw ZrtpError("bzrtp_initBzrtpContext failed");
   }
+  bind();
+}
+
+ZrtpChannel::ZrtpChannel(std::shared_ptr<ZrtpSession> session, uint32_t selfSsrc)
+    : session_(std::move(session)), context_(session_->context), first_(false), ssrc_(selfSsrc) {
+  if (bzrtp_addChannel(context_, ssrc_) != 0) throw ZrtpError("bzrtp_addChannel failed");
+  bind();
+}
+
+void ZrtpChannel::bind() {
   uint8_t hash[128] = {0};
-  if (bzrtp_getSelfHelloHash(context_, ssrc_, hash, sizeof(hash)) != 0) {
+  if (bzrtp_setClientData(context_, ssrc_, this) != 0 || bzrtp_getSelfHelloHash(context_, ssrc_, hash, sizeof(hash)) != 0) {
     bzrtp_destroyBzrtpContext(context_, ssrc_);
-    throw ZrtpError("bzrtp_getSelfHelloHash failed");
+    throw ZrtpError("bzrtp channel set-up failed");
   }
   helloHash_ = reinterpret_cast<const char*>(hash);
 }
 
 ZrtpChannel::~ZrtpChannel() {
-  bzrtp_destroyBzrtpContext(context_, ssrc_);
+  bzrtp_destroyBzrtpContext(context_, ssrc_);  // frees the context with its last channel
   std::fill(sendKey_.begin(), sendKey_.end(), 0);
   std::fill(receiveKey_.begin(), receiveKey_.end(), 0);
 }
@@ -60,17 +78,32 @@ void ZrtpChannel::setPeerHelloHash(const std::string& value) {
 }
 
 void ZrtpChannel::start(uint64_t nowMs) {
+  // bzrtp accepts a multistream channel only once the session's first channel is secure.
+  if (!first_ && !session_->firstSecure) {
+    waitingForFirst_ = true;
+    return;
+  }
+  startEngine(nowMs);
+}
+
+void ZrtpChannel::startEngine(uint64_t nowMs) {
+  waitingForFirst_ = false;
   checkStatus(bzrtp_startChannelEngine(context_, ssrc_));
-  onTimer(nowMs);
+  bzrtp_iterate(context_, ssrc_, nowMs);
 }
 
 void ZrtpChannel::receive(uint8_t* data, size_t length) {
-  if (state_ == ZrtpState::Failed || length > 0xffff) return;
+  // A multistream channel not started yet: the peer retransmits what it sends meanwhile.
+  if (state_ == ZrtpState::Failed || waitingForFirst_ || length > 0xffff) return;
   checkStatus(bzrtp_processMessage(context_, ssrc_, data, uint16_t(length)));
 }
 
 void ZrtpChannel::onTimer(uint64_t nowMs) {
   if (state_ != ZrtpState::Handshaking) return;
+  if (waitingForFirst_) {
+    if (session_->firstSecure) startEngine(nowMs);
+    return;
+  }
   bzrtp_iterate(context_, ssrc_, nowMs);
 }
 
@@ -123,8 +156,12 @@ int ZrtpChannel::onSecrets(void* self, const bzrtpSrtpSecrets_t* secrets, uint8_
 int ZrtpChannel::onSecure(void* self, const bzrtpSrtpSecrets_t* secrets, int32_t) {
   auto* channel = static_cast<ZrtpChannel*>(self);
   try {
-    channel->sas_ = secrets->sas ? secrets->sas : "";
     channel->state_ = ZrtpState::Secure;
+    if (channel->first_) {
+      channel->session_->sas = secrets->sas ? secrets->sas : "";
+      channel->session_->firstSecure = true;
+    }
+    channel->sas_ = channel->session_->sas;
     return 0;
   } catch (...) {
     return -1;

@@ -6,6 +6,7 @@
 #include <bzrtp/bzrtp.h>
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -17,16 +18,33 @@ namespace b2bua {
 
 enum class ZrtpState : uint8_t { Handshaking, Secure, Failed };
 
+/**
+ * One bzrtp context: the ZRTP session of a call leg. Its first stream runs the DH exchange; the
+ * others join it in multistream mode (RFC 6189 §4.4.3) once that one is secure. bzrtp frees the
+ * context with its last channel.
+ */
+struct ZrtpSession {
+  bzrtpContext_t* context = nullptr;
+  bool firstSecure = false;
+  std::string sas;  // computed by the first channel only; multistream channels report it too
+};
+
 class ZrtpChannel {
  public:
   /** Throws ZrtpError when bzrtp cannot start. */
-  explicit ZrtpChannel(uint32_t selfSsrc);
+  /** `keyAgreements`: ZRTP_KEYAGREEMENT_* in preference order; empty = bzrtp's defaults (X255 first). */
+  explicit ZrtpChannel(uint32_t selfSsrc, const std::vector<uint8_t>& keyAgreements = {});
+  /** A further stream of the same session (multistream): it starts once the first one is secure. */
+  ZrtpChannel(std::shared_ptr<ZrtpSession> session, uint32_t selfSsrc);
   ~ZrtpChannel();
   ZrtpChannel(const ZrtpChannel&) = delete;
   ZrtpChannel& operator=(const ZrtpChannel&) = delete;
 
   /** "1.10 <64 hex>": our a=zrtp-hash value. */
   const std::string& helloHash() const { return helloHash_; }
+  const std::shared_ptr<ZrtpSession>& session() const { return session_; }
+  /** The session's first channel (the DH exchange), not a multistream one. */
+  bool first() const { return first_; }
   /** The peer's a=zrtp-hash: its Hello must match it. */
   void setPeerHelloHash(const std::string& value);
   void start(uint64_t nowMs);
@@ -53,8 +71,13 @@ class ZrtpChannel {
   static int onSecrets(void* self, const bzrtpSrtpSecrets_t* secrets, uint8_t part);
   static int onSecure(void* self, const bzrtpSrtpSecrets_t* secrets, int32_t verified);
   void checkStatus(int result);
+  void bind();  // callbacks, client data and our hello hash, for this channel
+  void startEngine(uint64_t nowMs);
 
+  std::shared_ptr<ZrtpSession> session_;
   bzrtpContext_t* context_ = nullptr;
+  bool first_ = true;
+  bool waitingForFirst_ = false;
   uint32_t ssrc_;
   std::string helloHash_;
   ZrtpState state_ = ZrtpState::Handshaking;

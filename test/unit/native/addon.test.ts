@@ -47,7 +47,9 @@ test('SrtpContext rejects bad arguments with TypeError', () => {
 
 test('node-gyp builds the same sources as CMake (native/addon.gypi lists every .cc)', () => {
   const listed = [...readFileSync(`${root}native/addon.gypi`, 'utf8').matchAll(/'(src\/[^']+\.cc)'/g)].map((m) => m[1]).sort();
-  const present = ['addon.cc', ...['js', 'engine', 'net', 'rtp', 'crypto'].flatMap((dir) =>
+  // Every directory under native/src, so a new one cannot be forgotten.
+  const dirs = readdirSync(`${root}native/src`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const present = ['addon.cc', ...dirs.flatMap((dir) =>
     readdirSync(`${root}native/src/${dir}`).filter((f) => f.endsWith('.cc')).map((f) => `${dir}/${f}`))].map((f) => `src/${f}`).sort();
   assert.deepEqual(listed, present);
 });

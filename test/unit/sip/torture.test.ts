@@ -143,6 +143,12 @@ describe('RFC 4475 valid messages', () => {
     assert.equal(longreq.vias.length, 34);
     assert.equal(longreq.to.uri.port, 6000);
     assert.equal(longreq.topVia.host, 'sip33.example.com');
+    // An unknown header keeps its value as received, LWS inside it included.
+    const long = 'long'.repeat(20);
+    assert.equal(
+      longreq.headers.get(`Unknown-${'Long'.repeat(20)}-Name`),
+      `unknown-${long}-value; unknown-${long}-parameter-name = unknown-${long}-parameter-value`,
+    );
     assert.deepEqual(request('transports').vias.map((v) => v.transport), ['UDP', 'SCTP', 'TLS', 'UNKNOWN', 'TCP']);
   });
 

@@ -12,6 +12,8 @@ import type { Dialog, DialogEnd } from '../../../src/sip/dialog/dialog.js';
 import type { SipResponse } from '../../../src/sip/message.js';
 import { TransactionTimeoutError, TransportError } from '../../../src/sip/errors.js';
 import { SessionStateError, UserAgentClosedError } from '../../../src/sip/ua/errors.js';
+import { resolveUri, UnresolvableUriError } from '../../../src/sip/resolve.js';
+import { parseUri } from '../../../src/sip/uri.js';
 import { freePort } from '../../helpers/ports.js';
 
 const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
@@ -190,5 +192,21 @@ describe('UserAgent', () => {
     assert.ok((await failed)[0] instanceof UserAgentClosedError, 'a call in progress fails on close');
     assert.throws(() => alice.ua.invite(bob.uri()), UserAgentClosedError);
     assert.deepEqual(alice.ua.transactions.size, { clients: 0, servers: 0 });
+  });
+});
+
+describe('resolveUri (URI → next-hop endpoint)', () => {
+  it('takes numeric hosts, localhost, maddr, transport= and sips:, with default ports', async () => {
+    assert.deepEqual(await resolveUri(parseUri('sip:bob@127.0.0.1')), { protocol: 'udp', address: '127.0.0.1', port: 5060 });
+    assert.deepEqual(await resolveUri(parseUri('sip:bob@[::1]:5070;transport=TCP')), { protocol: 'tcp', address: '::1', port: 5070 });
+    assert.deepEqual(await resolveUri(parseUri('sips:bob@127.0.0.1')), { protocol: 'tls', address: '127.0.0.1', port: 5061 });
+    assert.deepEqual(await resolveUri(parseUri('sip:localhost:5080')), { protocol: 'udp', address: '127.0.0.1', port: 5080 });
+    assert.deepEqual(await resolveUri(parseUri('sip:example.invalid;maddr=127.0.0.2')), { protocol: 'udp', address: '127.0.0.2', port: 5060 });
+  });
+
+  it('refuses what it cannot reach', async () => {
+    await assert.rejects(resolveUri(parseUri('tel:+33123456789')), UnresolvableUriError);
+    await assert.rejects(resolveUri(parseUri('sip:bob@127.0.0.1;transport=sctp')), UnresolvableUriError);
+    await assert.rejects(resolveUri(parseUri('sip:bob@no-such-host.invalid')), UnresolvableUriError);
   });
 });

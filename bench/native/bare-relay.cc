@@ -14,9 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 
-#include <iostream>
 #include <memory>
-#include <sstream>
 
 namespace {
 
@@ -107,25 +105,16 @@ int main(int argc, char** argv) {
 
   int epoll = epoll_create1(EPOLL_CLOEXEC);
   std::vector<std::unique_ptr<Call>> calls;
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    std::istringstream words(line);
-    std::string verb;
-    words >> verb;
-    if (verb == "go") break;
-    if (verb != "call") bench::fail("unexpected line: " + line);
-    int portA = 0, portB = 0;
-    std::string aTx, aRx, bTx, bRx;
-    words >> portA >> portB >> aTx >> aRx >> bTx >> bRx;
+  bench::readCallLines([&](const bench::CallLine& line) {
     auto call = std::make_unique<Call>();
     call->a.fd = bench::bindUdp(ip.c_str(), 0);
     call->b.fd = bench::bindUdp(ip.c_str(), 0);
-    call->a.peer = bench::ipv4(peerIp.c_str(), static_cast<uint16_t>(portA));
-    call->b.peer = bench::ipv4(peerIp.c_str(), static_cast<uint16_t>(portB));
-    call->a.inbound = bench::makeSession(suiteA, bench::base64Decode(aTx), true);
-    call->a.outbound = bench::makeSession(suiteA, bench::base64Decode(aRx), false);
-    call->b.inbound = bench::makeSession(suiteB, bench::base64Decode(bTx), true);
-    call->b.outbound = bench::makeSession(suiteB, bench::base64Decode(bRx), false);
+    call->a.peer = bench::ipv4(peerIp.c_str(), static_cast<uint16_t>(line.portA));
+    call->b.peer = bench::ipv4(peerIp.c_str(), static_cast<uint16_t>(line.portB));
+    call->a.inbound = bench::makeSession(suiteA, bench::base64Decode(line.aTx), true);
+    call->a.outbound = bench::makeSession(suiteA, bench::base64Decode(line.aRx), false);
+    call->b.inbound = bench::makeSession(suiteB, bench::base64Decode(line.bTx), true);
+    call->b.outbound = bench::makeSession(suiteB, bench::base64Decode(line.bRx), false);
     call->a.other = &call->b;
     call->b.other = &call->a;
     for (Leg* leg : {&call->a, &call->b}) {
@@ -137,7 +126,7 @@ int main(int argc, char** argv) {
     std::printf("ports %u %u\n", bench::localPort(call->a.fd), bench::localPort(call->b.fd));
     std::fflush(stdout);
     calls.push_back(std::move(call));
-  }
+  });
   std::printf("running\n");
   std::fflush(stdout);
 

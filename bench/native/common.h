@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
+#include <sstream>
 #include <dirent.h>
 #include <stdexcept>
 #include <string>
@@ -175,6 +177,28 @@ inline uint64_t cpuTicks(int pid, const std::string& threadPrefix) {
   }
   closedir(tasks);
   return total;
+}
+
+/** One call of the control protocol: the relay's two ports and the four base64 key‖salt strings. */
+struct CallLine {
+  int portA = 0, portB = 0;
+  std::string aTx, aRx, bTx, bRx;
+};
+
+/** Reads `call PORT_A PORT_B A_TX A_RX B_TX B_RX` lines from stdin until `go`. */
+template <typename OnCall>
+void readCallLines(OnCall&& onCall) {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream words(line);
+    std::string verb;
+    words >> verb;
+    if (verb == "go") return;
+    if (verb != "call") fail("unexpected line: " + line);
+    CallLine call;
+    words >> call.portA >> call.portB >> call.aTx >> call.aRx >> call.bTx >> call.bRx;
+    onCall(call);
+  }
 }
 
 }  // namespace bench

@@ -22,9 +22,7 @@
 #include <sys/timerfd.h>
 
 #include <algorithm>
-#include <iostream>
 #include <random>
-#include <sstream>
 
 namespace {
 
@@ -401,18 +399,9 @@ int main(int argc, char** argv) {
   static Generator generator(options);  // static: the batch buffers are large
   std::printf("ports %u %u\n", generator.port(0), generator.port(1));
   std::fflush(stdout);
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    std::istringstream words(line);
-    std::string verb;
-    words >> verb;
-    if (verb == "go") break;
-    if (verb != "call") bench::fail("unexpected line: " + line);
-    int relayA = 0, relayB = 0;
-    std::string aTx, aRx, bTx, bRx;
-    words >> relayA >> relayB >> aTx >> aRx >> bTx >> bRx;
-    generator.addCall(static_cast<uint16_t>(relayA), static_cast<uint16_t>(relayB), aTx, aRx, bTx, bRx);
-  }
+  bench::readCallLines([&](const bench::CallLine& call) {
+    generator.addCall(static_cast<uint16_t>(call.portA), static_cast<uint16_t>(call.portB), call.aTx, call.aRx, call.bTx, call.bRx);
+  });
   generator.run();
   generator.report();
   return 0;

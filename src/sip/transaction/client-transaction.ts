@@ -2,7 +2,8 @@
 import { SipHeaders } from '../headers.js';
 import { SipRequest, type SipMessage, type SipResponse } from '../message.js';
 import { TransactionTimeoutError } from '../errors.js';
-import { TimerPair, type TimerSettings } from './timers.js';
+import type { TimerSettings } from './timers.js';
+import { TransactionBase } from './transaction-base.js';
 
 export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
 
@@ -22,50 +23,20 @@ export interface ClientTransactionOptions {
   onTerminated: () => void;
 }
 
-abstract class ClientTransactionBase {
-  state: ClientTransactionState;
+abstract class ClientTransactionBase extends TransactionBase<ClientTransactionState, SipMessage> {
+  declare protected readonly options: ClientTransactionOptions;
   readonly request: SipRequest;
-  protected readonly timers = new TimerPair();
   protected retransmitInterval: number;
 
-  constructor(protected readonly options: ClientTransactionOptions, initial: ClientTransactionState) {
+  constructor(options: ClientTransactionOptions, initial: ClientTransactionState) {
+    super(options, initial);
     this.request = options.request;
-    this.state = initial;
     this.retransmitInterval = options.timers.t1;
   }
 
   /** Sends the request and starts the timers. */
   abstract start(): void;
   abstract receiveResponse(response: SipResponse): void;
-
-  /** Ends the transaction without telling the TU anything (UA shutdown). */
-  terminate(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.timers.stopAll();
-    this.options.onTerminated();
-  }
-
-  protected transmit(message: SipMessage): void {
-    this.options.send(message).catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
-  }
-
-  protected retransmit(message: SipMessage): void {
-    this.options.onRetransmit?.();
-    this.transmit(message);
-  }
-
-  protected fail(error: Error): void {
-    if (this.state === 'terminated') return;
-    this.terminate();
-    this.options.onError(error);
-  }
-
-  /** Waits `ms` (Timer D, K or M) then terminates; 0 (reliable transports) terminates at once. */
-  protected linger(ms: number): void {
-    if (ms === 0) this.terminate();
-    else this.timers.deadline(ms, () => this.terminate());
-  }
 }
 
 /** §17.1.1: Calling → Proceeding → Accepted (2xx, RFC 6026) or Completed (300-699, ACK sent here). */

@@ -1,7 +1,8 @@
 // Server transactions (RFC 3261 §17.2, with the RFC 6026 "Accepted" state for INVITE).
 import type { SipRequest, SipResponse } from '../message.js';
 import { TransactionTimeoutError } from '../errors.js';
-import { TimerPair, type TimerSettings } from './timers.js';
+import type { TimerSettings } from './timers.js';
+import { TransactionBase } from './transaction-base.js';
 
 export type ServerTransactionState = 'trying' | 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
 
@@ -32,8 +33,8 @@ export interface ServerTransactionOptions {
  * final response (Timers J and L), and holding every parsed request that long costs more memory
  * than all the rest of the stack. The TU receives the request with the transaction instead.
  */
-abstract class ServerTransactionBase {
-  state: ServerTransactionState;
+abstract class ServerTransactionBase extends TransactionBase<ServerTransactionState, SipResponse> {
+  declare protected readonly options: Omit<ServerTransactionOptions, 'makeTrying'>;
   readonly method: string;
   readonly toTag: string | null;
   /** To tag of the final response (RFC 2543 ACK matching). */
@@ -41,12 +42,11 @@ abstract class ServerTransactionBase {
   /** The response re-sent when a retransmission of the request arrives (released once Accepted). */
   protected lastResponse?: SipResponse;
   private answered = false;
-  protected readonly timers = new TimerPair();
 
-  constructor(protected readonly options: Omit<ServerTransactionOptions, 'makeTrying'>, initial: ServerTransactionState) {
+  constructor(options: Omit<ServerTransactionOptions, 'makeTrying'>, initial: ServerTransactionState) {
+    super(options, initial);
     this.method = options.method;
     this.toTag = options.toTag;
-    this.state = initial;
   }
 
   /** Remembers a response being sent (for retransmissions and RFC 2543 ACK matching). */
@@ -65,34 +65,6 @@ abstract class ServerTransactionBase {
 
   get hasFinalResponse(): boolean {
     return this.answered;
-  }
-
-  terminate(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.timers.stopAll();
-    this.options.onTerminated();
-  }
-
-  protected transmit(response: SipResponse): void {
-    this.options.send(response).catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
-  }
-
-  protected retransmit(message: SipResponse): void {
-    this.options.onRetransmit?.();
-    this.transmit(message);
-  }
-
-  protected fail(error: Error): void {
-    if (this.state === 'terminated') return;
-    this.terminate();
-    this.options.onError(error);
-  }
-
-  /** Waits `ms` (Timer I, J or L) then terminates; 0 (reliable transports) terminates at once. */
-  protected linger(ms: number): void {
-    if (ms === 0) this.terminate();
-    else this.timers.deadline(ms, () => this.terminate());
   }
 }
 

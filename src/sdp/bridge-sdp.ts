@@ -1,13 +1,14 @@
 // Leg B's offer from leg A's offer, and leg A's answer from leg B's answer, each leg in its own
 // encryption mode, plus the engine settings (bridge.updateLeg) of both legs of every stream.
+// Leg B's 183 and 200 bodies are both answers: the core runs buildLegAAnswer on each.
 //
-// What crosses from one leg to the other: the media lines (in order, so media line i is bridge
-// stream i's index on both legs), payload types and their codec attributes (a=rtpmap, a=fmtp,
+// What crosses from one leg to the other: the media lines (in order, so a line has the same index
+// on both legs; `BridgedStream.line` names it), payload types and their codec attributes (a=rtpmap, a=fmtp,
 // a=rtcp-fb, a=ptime, a=maxptime) since payloads are forwarded without decoding, and the
 // direction. What is the B2BUA's own: addresses, ports, a=rtcp, ICE-lite, encryption attributes.
-// Everything else is dropped, like Flexisip: among others a=ssrc (the engine may be asked to
-// re-key or restart a leg, SSRCs are not promised) and a=mid / a=group (we never offer BUNDLE, and
-// without it mid serves nothing).
+// Everything else is dropped, like Flexisip: among others a=ssrc (optional; a peer learns the
+// SSRCs from the packets), a=mid / a=group (we never offer BUNDLE, and without it mid serves
+// nothing), b= lines, a=rtcp-xr and a=rtcp-rsize.
 //
 // rtcp-mux is offered to leg B only when leg A offered it, and accepted on each leg when that
 // leg's offer carries it. Media other than audio/video, ports 0, and lines the codec filter empties
@@ -20,7 +21,7 @@ import { answerSetup, DtlsSetupError, dtlsRole, type SetupAttribute } from '../m
 import { ICE_LITE_ATTRIBUTE, iceLiteAttributes, type IceCredentials } from '../media/ice.js';
 import type { SrtpSuiteName } from '../media/suites.js';
 import { codecAttributes, codecOf, filteredPayloadTypes, payloadTypes, type CodecFilter } from './codecs.js';
-import { formatCryptoAttribute, newCryptoAttribute, parseCryptoAttribute, type CryptoAttribute } from './crypto-attribute.js';
+import { formatKeyParams, newCryptoAttribute, parseCryptoAttribute, type CryptoAttribute } from './crypto-attribute.js';
 import { bridgedAnswerDirection, directionOf, offererDirection } from './direction.js';
 import { SdpNotAcceptableError } from './errors.js';
 import { chooseSdesAnswer, cryptoLinesOf, fingerprintOf, mediaSecurity, protocolFor, rtpProfile, zrtpHashOf } from './media-security.js';
@@ -92,7 +93,11 @@ export interface BridgedStream {
   /** The media line, the same on both legs. */
   line: number;
   kind: MediaKind;
-  /** bridge.updateLeg(s, 0, legs[0]) and bridge.updateLeg(s, 1, legs[1]). */
+  /**
+   * [offering leg, answering leg]: for a call, bridge.updateLeg(s, 0, legs[0]) and (s, 1, legs[1]).
+   * The same functions serve an offer made by leg B (re-INVITE) with the legs' roles swapped; the
+   * core then applies legs[0] to leg 1 and legs[1] to leg 0.
+   */
   legs: [LegSettings, LegSettings];
 }
 
@@ -156,7 +161,8 @@ function sessionSkeleton(local: LocalLeg, origin: Origin | undefined): SessionDe
 
 /** A line kept in the SDP but refused: port 0, the offer's protocol and first format (RFC 3264 §6). */
 function rejectedLine(media: MediaDescription): MediaDescription {
-  return { type: media.type, port: 0, protocol: media.protocol, payloads: String(payloadTypes(media)[0] ?? 0), rtp: [], fmtp: [] };
+  const [firstFormat = '0'] = String(media.payloads ?? '').split(' ');
+  return { type: media.type, port: 0, protocol: media.protocol, payloads: firstFormat, rtp: [], fmtp: [] };
 }
 
 function portsOf(local: LocalLeg, line: number): StreamPorts {
@@ -171,10 +177,7 @@ function zrtpHashFor(local: LocalLeg, line: number): string {
   return hash;
 }
 
-/**
- * Our line on one leg: transport addresses, ICE and rtcp-mux are ours; `rawAttributes` are written
- * verbatim (sdp-transform writes its `invalid` list as `a=` lines; it has no grammar for zrtp-hash).
- */
+/** Our line on one leg: codec attributes from `codecSource`; addresses, ports, ICE, rtcp-mux ours. */
 function ourLine(
   kind: string,
   protocol: string,
@@ -200,13 +203,19 @@ function ourLine(
   if (rtcpMux) media.rtcpMux = 'rtcp-mux';
   if (local.ice) {
     const candidates = { hostAddress: local.address, rtpPort: ports.rtpPort, natAddresses: local.ice.natAddresses ?? [] };
-    media.invalid = iceLiteAttributes(local.ice.credentials, rtcpMux ? candidates : { ...candidates, rtcpPort: ports.rtcpPort }).map((value) => ({ value }));
+    for (const value of iceLiteAttributes(local.ice.credentials, rtcpMux ? candidates : { ...candidates, rtcpPort: ports.rtcpPort })) addRaw(media, value);
   }
   return media;
 }
 
+/** sdp-transform writes its `invalid` list verbatim as `a=` lines: the way to add what it has no grammar for. */
 function addRaw(media: MediaDescription, value: string): void {
   (media.invalid ??= []).push({ value });
+}
+
+/** Ours carry no session parameters. */
+function sdpCrypto(crypto: CryptoAttribute): NonNullable<MediaDescription['crypto']>[number] {
+  return { id: crypto.tag, suite: crypto.suite, config: formatKeyParams(crypto) };
 }
 
 function addDtls(media: MediaDescription, setup: SetupAttribute, fingerprint: string): void {
@@ -238,10 +247,7 @@ export function buildLegBOffer(legAOffer: string, options: LegBOfferOptions): Le
     let cryptos: CryptoAttribute[] = [];
     if (options.mode === 'sdes') {
       cryptos = (options.srtpSuites ?? DEFAULT_SRTP_SUITES).map((suite, index) => newCryptoAttribute(index + 1, suite));
-      media.crypto = cryptos.map((crypto) => {
-        const [id, suite, config] = formatCryptoAttribute(crypto).split(' ') as [string, string, string];
-        return { id: Number(id), suite, config };
-      });
+      media.crypto = cryptos.map(sdpCrypto);
     } else if (options.mode === 'dtls-srtp') {
       addDtls(media, 'actpass', options.dtlsFingerprint);
     } else if (options.mode === 'zrtp') {
@@ -257,15 +263,16 @@ export function buildLegBOffer(legAOffer: string, options: LegBOfferOptions): Le
 }
 
 function remoteOf(session: SessionDescription, media: MediaDescription, rtcpMux: boolean): NonNullable<LegSettings['remote']> {
-  const address = (media.connection ?? session.connection)!.ip;
+  const address = String((media.connection ?? session.connection)!.ip);
   const rtpPort = Number(media.port);
   return { address, rtpPort, rtcpPort: rtcpMux ? rtpPort : (media.rtcp?.port ?? rtpPort + 1) };
 }
 
 function peerFingerprint(session: SessionDescription, media: MediaDescription): string {
-  const fingerprint = fingerprintOf(session, media)!;
-  if (fingerprint.type.toLowerCase() !== 'sha-256') throw new SdpNotAcceptableError(`a=fingerprint:${fingerprint.type} is not supported, only sha-256`);
-  return fingerprint.hash;
+  const fingerprint = fingerprintOf(session, media);
+  if (!fingerprint) throw new SdpNotAcceptableError('DTLS-SRTP without a=fingerprint');
+  if (String(fingerprint.type).toLowerCase() !== 'sha-256') throw new SdpNotAcceptableError(`a=fingerprint:${fingerprint.type} is not supported, only sha-256`);
+  return String(fingerprint.hash);
 }
 
 function dtlsSettings(local: SetupAttribute, session: SessionDescription, media: MediaDescription): NonNullable<LegSettings['dtls']> {
@@ -342,8 +349,7 @@ export function buildLegAAnswer(legAOffer: string, legBOffer: LegBOffer, legBAns
     if (modeA === 'sdes') {
       const theirs = chooseSdesAnswer(mediaA, options.srtpSuites ?? ALL_SUITES);
       const ours = newCryptoAttribute(theirs.tag, theirs.suite);
-      const [id, suite, config] = formatCryptoAttribute(ours).split(' ') as [string, string, string];
-      media.crypto = [{ id: Number(id), suite, config }];
+      media.crypto = [sdpCrypto(ours)];
       settingsA.srtp = { suite: ours.suite, sendKey: ours.keySalt, receiveKey: theirs.keySalt };
     } else if (modeA === 'dtls-srtp') {
       const offeredSetup = (mediaA.setup ?? offerA.setup ?? 'active') as SetupAttribute;

@@ -56,7 +56,8 @@ export function payloadTypes(media: MediaDescription): number[] {
 
 export function codecOf(media: MediaDescription, payload: number): Codec | undefined {
   const mapped = media.rtp.find((rtp) => rtp.payload === payload);
-  return mapped ? { name: mapped.codec, rate: mapped.rate ?? 0 } : STATIC[payload];
+  // String(): sdp-transform parses a numeric-looking codec name as a number.
+  return mapped ? { name: String(mapped.codec), rate: Number(mapped.rate ?? 0) } : STATIC[payload];
 }
 
 function wanted(media: MediaDescription, filter: CodecFilter): ((codec: Codec) => boolean) | undefined {

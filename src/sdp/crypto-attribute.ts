@@ -59,11 +59,16 @@ export function parseCryptoAttribute(value: string): CryptoAttribute {
   return attribute;
 }
 
+/** The key-params field: `inline:<key||salt>[|lifetime]`. */
+export function formatKeyParams(attribute: CryptoAttribute): string {
+  const lifetime = attribute.lifetime === undefined ? '' : `|${attribute.lifetime}`;
+  return `inline:${attribute.keySalt.toString('base64')}${lifetime}`;
+}
+
 /** The text after `a=crypto:`. */
 export function formatCryptoAttribute(attribute: CryptoAttribute): string {
-  const lifetime = attribute.lifetime === undefined ? '' : `|${attribute.lifetime}`;
   const session = attribute.sessionParams.map((param) => ` ${param}`).join('');
-  return `${attribute.tag} ${attribute.suite} inline:${attribute.keySalt.toString('base64')}${lifetime}${session}`;
+  return `${attribute.tag} ${attribute.suite} ${formatKeyParams(attribute)}${session}`;
 }
 
 /** A fresh random master key and salt for `suite`, under `tag`. */

@@ -22,12 +22,6 @@ export function directionOf(session: SessionDescription, media: MediaDescription
   return media.direction ?? session.direction ?? 'sendrecv';
 }
 
-/** What `direction` written by one side means from the other side's point of view. */
-export function reverse(direction: MediaDirection): MediaDirection {
-  const { send, receive } = flags(direction);
-  return fromFlags({ send: receive, receive: send });
-}
-
 /**
  * Our direction on a leg after the offer/answer: we send only if we offered to send and the answerer
  * agreed to receive, and the reverse (RFC 3264 §6.1). `offered` is the offerer's, `answered` the answerer's.

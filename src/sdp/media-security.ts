@@ -29,8 +29,9 @@ const PROFILES: Record<string, RtpProfile> = {
 };
 
 /** Undefined for a transport we do not bridge (TCP/MSRP, udptl, ...). */
+// sdp-transform turns numeric-looking fields into numbers, hence the String() on what it parsed.
 export function rtpProfile(protocol: string): RtpProfile | undefined {
-  return PROFILES[protocol.toUpperCase()];
+  return PROFILES[String(protocol).toUpperCase()];
 }
 
 /** The m= protocol a leg in `mode` uses, with feedback as the original offer had it. */

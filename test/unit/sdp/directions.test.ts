@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parse } from 'sdp-transform';
 import type { MediaDirection } from '../../../src/media/bridge.js';
 import { buildLegAAnswer, buildLegBOffer } from '../../../src/sdp/bridge-sdp.js';
-import { bridgedAnswerDirection, offererDirection, reverse } from '../../../src/sdp/direction.js';
+import { bridgedAnswerDirection, offererDirection } from '../../../src/sdp/direction.js';
 import { linphoneAnswer, linphoneOffer, localLeg, OUR_FINGERPRINT } from './sdp-fixtures.js';
 
 const legB = localLeg('127.0.0.1', 50000);
@@ -56,9 +56,9 @@ test('a session-level direction applies to lines without their own; the core may
 });
 
 test('direction algebra: every offered/answered pair', () => {
-  const all: MediaDirection[] = ['sendrecv', 'sendonly', 'recvonly', 'inactive'];
-  assert.deepEqual(all.map(reverse), ['sendrecv', 'recvonly', 'sendonly', 'inactive']);
-  for (const offered of all) {
+  const mirror: Record<MediaDirection, MediaDirection> = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' };
+  const reverse = (direction: MediaDirection) => mirror[direction];
+  for (const offered of Object.keys(mirror) as MediaDirection[]) {
     // An answerer that mirrors the offer leaves the offerer with what it offered.
     assert.equal(offererDirection(offered, reverse(offered)), offered);
     assert.equal(offererDirection(offered, 'inactive'), 'inactive');

@@ -22,6 +22,7 @@ test('a refused line and a non-RTP line in the offer: port 0 on leg B, bridge st
     ['application', 0],
     ['video', 50008],
   ]);
+  assert.match(offerB.sdp, /\r\nm=application 0 UDP\/BFCP \*\r\n/);
   assert.equal(media[1]!.crypto, undefined);
   assert.equal(media[2]!.crypto?.length, 4);
   assert.deepEqual(offerB.lines.map((line) => line.bridged), [true, false, true]);

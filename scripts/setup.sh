@@ -18,7 +18,7 @@ warn() { printf '\033[1;31m[setup] WARNING:\033[0m %s\n' "$*" >&2; }
 APT_PACKAGES=(
   build-essential cmake pkg-config dpkg-dev
   libssl-dev libbzrtp-dev libbctoolbox-dev libsrtp2-dev
-  sip-tester kamailio linphone-cli
+  openssl sip-tester kamailio linphone-cli
 )
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -1,7 +1,8 @@
-// What the daemon needs of the B2BUA core (src/b2bua, a later issue): the daemon owns transports,
-// signals and configuration; the core owns calls. Until a core is plugged in, the daemon refuses
-// INVITEs with 480 (as the user agent does when nobody takes them).
+// What the daemon needs of the B2BUA core (src/b2bua): the daemon owns transports, signals and
+// configuration; the core owns calls. Without a core (no factory, or an application this build
+// lacks), the daemon refuses INVITEs with 480 (as the user agent does when nobody takes them).
 import type { LoadedConfig } from '../config/load.js';
+import type { NatAddresses } from '../config/rules.js';
 import type { Logger } from '../log/logger.js';
 import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
 import type { UserAgent } from '../sip/ua/user-agent.js';
@@ -24,6 +25,9 @@ export interface CoreDependencies {
   readonly config: LoadedConfig;
   readonly ua: UserAgent;
   readonly logger: Logger;
+  /** Resolved `nat-addresses`, announced as ICE candidates. */
+  readonly natAddresses: NatAddresses;
 }
 
-export type B2buaCoreFactory = (deps: CoreDependencies) => B2buaCore;
+/** Undefined: no core for this configuration. */
+export type B2buaCoreFactory = (deps: CoreDependencies) => B2buaCore | undefined;

@@ -26,7 +26,7 @@ export interface DaemonOptions {
   readonly loadConfig: ConfigLoader;
   readonly logger: PinoLogger;
   readonly version: string;
-  /** The B2BUA core (later issue); without one, INVITEs are refused with 480. */
+  /** The B2BUA core (main.ts: `createB2buaCore`); without one, INVITEs are refused with 480. */
   readonly coreFactory?: B2buaCoreFactory;
 }
 
@@ -71,7 +71,14 @@ export class Daemon {
       userAgentHeader: server['user-agent'].replace('{version}', options.version),
       logger: logger.child({ module: 'ua' }),
     });
-    const core = options.coreFactory?.({ config, ua, logger: logger.child({ module: 'core' }) });
+    let core: B2buaCore | undefined;
+    try {
+      core = options.coreFactory?.({ config, ua, logger: logger.child({ module: 'core' }), natAddresses });
+    } catch (err) {
+      await ua.close();
+      await transports.close();
+      throw err;
+    }
     const daemon = new Daemon(config, options, transports, ua, core, endpoint, natAddresses);
     logger.info(
       {

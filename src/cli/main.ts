@@ -1,5 +1,6 @@
 // Entry point of the `b2bua` command (bin/b2bua.js). Exit codes: 0 clean stop, 1 bad configuration
 // or failed startup, 2 bad arguments.
+import { createB2buaCore } from '../b2bua/factory.js';
 import { ConfigError } from '../config/errors.js';
 import { dumpDefaultConfig } from '../config/dump.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -52,7 +53,7 @@ async function run(args: Arguments): Promise<number> {
   const logger = createLogger({ level: daemonKeys['log-level'], format: daemonKeys['log-format'] });
   let daemon: Daemon;
   try {
-    daemon = await Daemon.start({ config, loadConfig, logger, version: packageVersion() });
+    daemon = await Daemon.start({ config, loadConfig, logger, version: packageVersion(), coreFactory: createB2buaCore });
   } catch (err) {
     return failStartup(err);
   }

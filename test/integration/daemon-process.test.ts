@@ -169,7 +169,7 @@ describe('b2bua command line', () => {
     await daemon.waitFor('"msg":"b2bua started"');
     assert.equal(lastRecord(daemon, 'b2bua started').logLevel, 'debug');
     assert.equal((await udpRequest(port, 'OPTIONS')).status, 200);
-    assert.equal((await udpRequest(port, 'INVITE')).status, 480);
+    assert.equal((await udpRequest(port, 'INVITE')).status, 488);
     await daemon.waitFor('"msg":"incoming INVITE"');
     assert.equal(await daemon.kill('SIGTERM'), 0);
   });
@@ -271,7 +271,7 @@ describe('b2bua daemon', () => {
     await daemon.waitFor('"msg":"b2bua started"');
     assert.equal(lastRecord(daemon, 'b2bua started').logLevel, 'info');
     // At info level an INVITE leaves no debug record.
-    assert.equal((await udpRequest(port, 'INVITE')).status, 480);
+    assert.equal((await udpRequest(port, 'INVITE')).status, 488);
     assert.equal(records(daemon).some((record) => record.level === 'debug'), false);
 
     writeFileSync(
@@ -286,7 +286,7 @@ describe('b2bua daemon', () => {
     assert.deepEqual(reloaded.outgoingSrtpRegex, ['AEAD_AES_256_GCM .*']);
     assert.equal(reloaded.logLevel, 'debug');
     // The new level is in force: the next INVITE is logged at debug.
-    assert.equal((await udpRequest(port, 'INVITE')).status, 480);
+    assert.equal((await udpRequest(port, 'INVITE')).status, 488);
     await daemon.waitFor('"msg":"incoming INVITE"');
 
     writeFileSync(conf, `${base}[b2bua-server::trenscrypter]\noutgoing-enc-regex=zrtp .*( sdes .*\n`);
@@ -332,9 +332,9 @@ describe('b2bua behind Kamailio with packaging/kamailio/b2bua-proxy.cfg', () => 
     ]);
     await kamailio.waitFor(/Listening on/);
 
-    // No core yet: the B2BUA refuses with 480, which proves the INVITE went to it.
+    // The core refuses an INVITE without SDP offer with 488, which proves the INVITE went to it.
     const fromClient = await udpRequest(proxyPort, 'INVITE');
-    assert.equal(fromClient.status, 480);
+    assert.equal(fromClient.status, 488);
     assert.match(fromClient.text, /^Server: Flexisip-B2BUA\/0\.1\.0\r$/m);
     await daemon.waitFor('"msg":"incoming INVITE"');
     const seenByB2bua = records(daemon).filter((record) => record.msg === 'incoming INVITE');

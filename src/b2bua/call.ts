@@ -1,0 +1,355 @@
+// One bridged call (reference §3.2–3.5): leg A (the INVITE we received), leg B (the INVITE we send)
+// and the media bridge between them. A call ends once both legs are over; each leg's end ends the
+// other (BYE, CANCEL, or leg A's refusal with leg B's final status).
+import { EventEmitter } from 'node:events';
+import { isIPv6 } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { MediaBridge } from '../media/bridge.js';
+import type { MediaEngine } from '../media/engine.js';
+import { PortsExhaustedError } from '../media/errors.js';
+import { newIceCredentials } from '../media/ice.js';
+import type { NatAddresses } from '../config/rules.js';
+import { bridgedMediaLines, buildLegAAnswer, buildLegBOffer, type LegAAnswer, type LegBOffer, type LocalLeg } from '../sdp/bridge-sdp.js';
+import type { CodecFilter } from '../sdp/codecs.js';
+import { SdpError } from '../sdp/errors.js';
+import { TransactionTimeoutError } from '../sip/errors.js';
+import { formatNameAddr } from '../sip/header-values.js';
+import type { SipResponse } from '../sip/message.js';
+import type { Dialog } from '../sip/dialog/dialog.js';
+import type { ClientInviteSession } from '../sip/ua/client-invite-session.js';
+import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
+import type { UserAgent } from '../sip/ua/user-agent.js';
+import { formatUri, type SipUri } from '../sip/uri.js';
+import type { Logger } from '../log/logger.js';
+import type { Application, CallView, LegBPlan } from './application.js';
+import { CallRefusedError } from './errors.js';
+import { legAOffer, legAView, sdpBody } from './leg-a-view.js';
+
+/** The configuration a call is created with (read once per call: a reload affects the next ones). */
+export interface CallSettings {
+  /** `outbound-proxy`: leg B's first Route. */
+  readonly outboundProxy: SipUri;
+  readonly codecFilter: CodecFilter;
+  readonly enableIce: boolean;
+  readonly natAddresses: NatAddresses;
+  /** `max-call-duration` in ms; 0 = unlimited. */
+  readonly maxCallDurationMs: number;
+}
+
+export interface CallContext {
+  readonly ua: UserAgent;
+  readonly engine: MediaEngine;
+  readonly application: Application;
+  readonly settings: CallSettings;
+  readonly logger: Logger;
+}
+
+/** Why the B2BUA itself ends an established call: the `Reason` header (RFC 3326) of both BYEs. */
+export const END_REASONS = {
+  noRtp: 'SIP;cause=408;text="No RTP received"',
+  maxDuration: 'SIP;cause=408;text="Maximum call duration reached"',
+  shutdown: 'SIP;cause=503;text="B2BUA shutting down"',
+} as const;
+
+/** Leg B's INVITE is marked so that a Flexisip proxy does not route it back to us (reference §3.1). */
+const B2BUA_MARKER = { 'X-Flexisip-B2BUA': 'ignore' };
+
+
+export class Call extends EventEmitter<{ ended: [] }> {
+  readonly view: CallView;
+  readonly legB: ClientInviteSession;
+  private legBDialog?: Dialog;
+  private legADone = false;
+  private legBDone = false;
+  private ended = false;
+  /** Set when the B2BUA ends the call itself: the Reason header of every BYE and refusal. */
+  private endReason?: string;
+  private durationTimer?: NodeJS.Timeout;
+
+  /** Checks the offer, asks the application, binds the media ports and sends leg B's INVITE. Throws CallRefusedError. */
+  static start(legA: ServerInviteSession, context: CallContext): Call {
+    const offer = legAOffer(legA.request);
+    const legAInfo = refuseOnSdpError(() => legAView(legA.request, offer));
+    const decision = context.application.onCallCreate(legAInfo);
+    if (decision.kind === 'decline') throw new CallRefusedError(decision.status, decision.reason);
+    const view: CallView = { legA: legAInfo, plan: decision };
+    const address = mediaAddress(legA.inbound.local.address);
+    const lines = bridgedMediaLines(offer, context.settings.codecFilter);
+    let bridge: MediaBridge;
+    try {
+      if (lines.length === 0) throw new CallRefusedError(488, 'No Acceptable Media');
+      bridge = context.engine.createBridge(lines.map(({ kind }) => ({ kind, localAddresses: [address, address] })));
+    } catch (error) {
+      context.application.onCallEnd(view);
+      if (error instanceof PortsExhaustedError) throw new CallRefusedError(503, 'Media Ports Exhausted');
+      throw error;
+    }
+    const media = new CallMedia(bridge, lines.map(({ line }) => line), address, context);
+    let legBOffer: LegBOffer;
+    try {
+      legBOffer = refuseOnSdpError(() => media.legBOffer(offer, decision));
+    } catch (error) {
+      void bridge.close();
+      context.application.onCallEnd(view);
+      throw error;
+    }
+    return new Call(legA, offer, view, media, legBOffer, context);
+  }
+
+  private constructor(
+    readonly legA: ServerInviteSession,
+    private readonly offer: string,
+    view: CallView,
+    private readonly media: CallMedia,
+    private readonly legBOffer: LegBOffer,
+    private readonly context: CallContext,
+  ) {
+    super();
+    this.view = view;
+    const { plan } = view;
+    const { settings, ua } = context;
+    this.legB = ua.invite(plan.callee, {
+      from: formatNameAddr(plan.from),
+      to: `<${formatUri(plan.callee)}>`,
+      route: [`<${formatUri(looseRoute(settings.outboundProxy))}>`],
+      headers: B2BUA_MARKER,
+      body: legBOffer.sdp,
+    });
+    this.legB.on('provisional', (response) => this.onLegBProvisional(response));
+    this.legB.on('accepted', (response, dialog) => this.onLegBAccepted(response, dialog));
+    this.legB.on('rejected', (response) => this.onLegBFailed(response.status, response.reason));
+    this.legB.on('failed', (error) => this.onLegBFailed(error instanceof TransactionTimeoutError ? 408 : 503));
+    legA.on('cancel', () => this.onLegAEnded());
+    legA.on('failed', () => this.onLegAEnded());
+    media.bridge.on('rtp-timeout', () => this.terminate(END_REASONS.noRtp));
+    if (settings.maxCallDurationMs > 0) {
+      this.durationTimer = setTimeout(() => this.terminate(END_REASONS.maxDuration), settings.maxCallDurationMs);
+      this.durationTimer.unref();
+    }
+  }
+
+  /** True once leg A has its 200 (the call is bridged). */
+  get answered(): boolean {
+    return this.legA.state === 'accepted' || this.legA.state === 'confirmed';
+  }
+
+  /**
+   * Ends the call from the B2BUA's side: BYE with `reason` on established legs, CANCEL of an
+   * unanswered leg B, 480 to an unanswered leg A.
+   */
+  terminate(reason: string): void {
+    if (this.ended || this.endReason !== undefined) return;
+    this.endReason = reason;
+    if (this.isPending()) this.refuseLegA(480);
+    else this.endLegA();
+    this.endLegB();
+  }
+
+  private isPending(): boolean {
+    return this.legA.state === 'incoming' || this.legA.state === 'early';
+  }
+
+  // ---- leg B's progress ----
+
+  private onLegBProvisional(response: SipResponse): void {
+    if (response.status === 100 || !this.isPending()) return;
+    // Early media (§3.3): leg A's 183 carries the answer built from leg B's, media already bridged.
+    let answer: LegAAnswer | undefined;
+    try {
+      answer = this.answerFor(response);
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      // Leg B's final answer decides; until then leg A only hears that the call progresses.
+      this.context.logger.warn({ callId: this.legB.callId, reason: error.reason }, "leg B's early media cannot be bridged");
+    }
+    this.legA.progress(response.status, { reason: response.reason, ...(answer ? { body: answer.sdp } : {}) });
+  }
+
+  private onLegBAccepted(response: SipResponse, dialog: Dialog): void {
+    this.legBDialog = dialog;
+    dialog.once('terminated', () => this.onLegBEnded());
+    if (!this.isPending()) {
+      // Leg A went away while leg B was answering.
+      void dialog.bye().catch(() => undefined);
+      return;
+    }
+    let answer: LegAAnswer | undefined;
+    try {
+      answer = this.answerFor(response);
+      if (!answer) throw new CallRefusedError(488, 'No SDP Answer');
+    } catch (error) {
+      if (!(error instanceof SdpError) && !(error instanceof CallRefusedError)) throw error;
+      this.context.logger.warn({ callId: dialog.callId, reason: error.reason }, "leg B's answer cannot be bridged");
+      this.endReason = `SIP;cause=${error.status};text="${error.reason}"`;
+      this.endLegB();
+      this.refuseLegA(error.status, error.reason);
+      return;
+    }
+    // Both legs' engine settings were applied by answerFor (updateLeg is synchronous): leg A is
+    // answered now, without waiting for the first packet as Flexisip's StreamsRunning does.
+    const answered = this.legA.accept({ body: answer.sdp });
+    this.legA.dialog!.once('terminated', () => this.onLegAEnded());
+    // An ACK timeout ends leg A's dialog ('terminated' above); nothing more to do here.
+    answered.catch(() => undefined);
+  }
+
+  /** Leg A's answer from leg B's SDP, with both legs' media applied; undefined without SDP. */
+  private answerFor(response: SipResponse): LegAAnswer | undefined {
+    const body = sdpBody(response);
+    if (body === undefined) return undefined;
+    return this.media.applyAnswer(this.offer, this.legBOffer, body);
+  }
+
+  /** Leg B ended without an answer: leg A, never answered, gets its status (§3.5). */
+  private onLegBFailed(status: number, reason?: string): void {
+    this.legBDone = true;
+    if (this.isPending()) this.refuseLegA(status, reason);
+    this.legADone = true;
+    this.finishIfOver();
+  }
+
+  // ---- ends ----
+
+  private onLegAEnded(): void {
+    this.legADone = true;
+    this.endLegB();
+    this.finishIfOver();
+  }
+
+  private onLegBEnded(): void {
+    this.legBDone = true;
+    if (this.answered) this.endLegA();
+    this.finishIfOver();
+  }
+
+  private refuseLegA(status: number, reason?: string): void {
+    const headers = this.endHeaders();
+    this.legA.reject(status, { ...(reason === undefined ? {} : { reason }), ...(headers ? { headers } : {}) });
+    this.legADone = true;
+    this.finishIfOver();
+  }
+
+  private endLegA(): void {
+    const dialog = this.legA.dialog;
+    if (dialog && dialog.state !== 'terminated') void dialog.bye(this.byeContent()).catch(() => undefined);
+  }
+
+  /** BYE when leg B is established, CANCEL while it is being set up (its outcome then ends it). */
+  private endLegB(): void {
+    if (!this.legBDialog) this.legB.cancel();
+    else if (this.legBDialog.state !== 'terminated') void this.legBDialog.bye(this.byeContent()).catch(() => undefined);
+  }
+
+  private endHeaders(): Record<string, string> | undefined {
+    return this.endReason === undefined ? undefined : { Reason: this.endReason };
+  }
+
+  private byeContent(): { headers?: Record<string, string> } {
+    const headers = this.endHeaders();
+    return headers ? { headers } : {};
+  }
+
+  private finishIfOver(): void {
+    if (this.ended || !this.legADone || !this.legBDone) return;
+    this.ended = true;
+    clearTimeout(this.durationTimer);
+    this.context.application.onCallEnd(this.view);
+    this.media.bridge.close().catch((error: Error) => this.context.logger.warn({ reason: error.message }, 'media bridge close failed'));
+    this.emit('ended');
+  }
+}
+
+/** The media of one call: the bridge, and what each leg's SDP says of its ports and security. */
+class CallMedia {
+  private readonly legA: LocalLeg;
+  private readonly legB: LocalLeg;
+
+  constructor(
+    readonly bridge: MediaBridge,
+    /** The media line of each bridge stream. */
+    private readonly lines: number[],
+    address: string,
+    private readonly context: CallContext,
+  ) {
+    this.legA = this.localLeg(0, address);
+    this.legB = this.localLeg(1, address);
+  }
+
+  legBOffer(offer: string, plan: LegBPlan): LegBOffer {
+    if (plan.media.mode === 'zrtp') this.legB.zrtpHelloHashes = this.helloHashes(1);
+    return buildLegBOffer(offer, {
+      mode: plan.media.mode,
+      ...(plan.media.mode === 'sdes' ? { srtpSuites: plan.media.srtpSuites } : {}),
+      local: this.legB,
+      dtlsFingerprint: this.context.engine.dtlsFingerprint,
+      codecFilter: this.context.settings.codecFilter,
+    });
+  }
+
+  /** Builds leg A's answer from leg B's and configures both legs of every stream in the engine. */
+  applyAnswer(offer: string, legBOffer: LegBOffer, legBAnswer: string): LegAAnswer {
+    this.legA.zrtpHelloHashes ??= this.needsZrtp(offer) ? this.helloHashes(0) : undefined;
+    const answer = buildLegAAnswer(offer, legBOffer, legBAnswer, { local: this.legA, dtlsFingerprint: this.context.engine.dtlsFingerprint });
+    for (const stream of answer.streams) {
+      const index = this.lines.indexOf(stream.line);
+      this.bridge.updateLeg(index, 0, stream.legs[0]);
+      this.bridge.updateLeg(index, 1, stream.legs[1]);
+    }
+    return answer;
+  }
+
+  private needsZrtp(offer: string): boolean {
+    return /^a=zrtp-hash:/m.test(offer);
+  }
+
+  private helloHashes(leg: 0 | 1): (string | undefined)[] {
+    const hashes: (string | undefined)[] = [];
+    this.lines.forEach((line, stream) => (hashes[line] = this.bridge.zrtpHelloHash(stream, leg)));
+    return hashes;
+  }
+
+  private localLeg(leg: 0 | 1, address: string): LocalLeg {
+    const ports: LocalLeg['ports'] = [];
+    this.lines.forEach((line, stream) => {
+      const { rtpPort, rtcpPort } = this.bridge.streams[stream]!.legs[leg];
+      ports[line] = { rtpPort, rtcpPort };
+    });
+    const local: LocalLeg = { address, ports };
+    const { enableIce, natAddresses } = this.context.settings;
+    if (enableIce) {
+      const nat = isIPv6(address) ? natAddresses.ipv6 : natAddresses.ipv4;
+      local.ice = { credentials: newIceCredentials(), ...(nat ? { natAddresses: [nat] } : {}) };
+    }
+    return local;
+  }
+}
+
+/** SdpError → CallRefusedError with its status and reason (§3.5: no leg B for an offer we cannot use). */
+function refuseOnSdpError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof SdpError) throw new CallRefusedError(error.status, error.reason);
+    throw error;
+  }
+}
+
+/**
+ * Media is bound and announced at the address the INVITE arrived on, for both legs. A wildcard
+ * listener gives nothing to announce: the first external address of its family then.
+ */
+function mediaAddress(sipAddress: string): string {
+  if (sipAddress !== '0.0.0.0' && sipAddress !== '::') return sipAddress;
+  const family = sipAddress === '::' ? 'IPv6' : 'IPv4';
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((item) => item && !item.internal && item.family === family);
+  return external?.address ?? (family === 'IPv6' ? '::1' : '127.0.0.1');
+}
+
+/** `outbound-proxy` as a Route: `lr` so that the Request-URI stays the callee (RFC 3261 §16.12). */
+function looseRoute(proxy: SipUri): SipUri {
+  const params = new Map(proxy.params);
+  if (!params.has('lr')) params.set('lr', null);
+  return { ...proxy, params };
+}

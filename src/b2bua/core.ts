@@ -1,0 +1,97 @@
+// The B2BUA core the daemon hands INVITEs to: one Call per accepted INVITE, one media engine for all.
+import type { B2buaCore } from '../cli/b2bua-core.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { NatAddresses } from '../config/rules.js';
+import type { Logger } from '../log/logger.js';
+import type { MediaEngine } from '../media/engine.js';
+import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
+import type { UserAgent } from '../sip/ua/user-agent.js';
+import type { Application } from './application.js';
+import { Call, END_REASONS, type CallSettings } from './call.js';
+import { CallRefusedError } from './errors.js';
+
+/**
+ * `max-calls` reached: 503 with Retry-After rather than Flexisip's 486. The limit is the server's
+ * capacity, not the callee's state: 486 would show "busy" to the caller, while 503 lets a proxy try
+ * another instance (RFC 3261 §21.5.4) and the caller's UA retry later.
+ */
+export const OVERLOAD = { status: 503, reason: 'Too Many Calls', retryAfterSeconds: 5 } as const;
+
+export interface BridgingCoreOptions {
+  readonly config: LoadedConfig;
+  readonly ua: UserAgent;
+  readonly engine: MediaEngine;
+  readonly application: Application;
+  readonly natAddresses: NatAddresses;
+  readonly logger: Logger;
+}
+
+export class BridgingCore implements B2buaCore {
+  private readonly calls = new Set<Call>();
+  private idleWaiters: (() => void)[] = [];
+  // Not reloadable keys (planReload keeps their running values): read once.
+  private readonly settings: CallSettings;
+  private readonly maxCalls: number;
+
+  constructor(private readonly options: BridgingCoreOptions) {
+    this.settings = callSettings(options.config, options.natAddresses);
+    this.maxCalls = options.config.values['b2bua-server']['max-calls'];
+  }
+
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  handleInvite(session: ServerInviteSession): void {
+    if (this.calls.size >= this.maxCalls) {
+      session.reject(OVERLOAD.status, { reason: OVERLOAD.reason, headers: { 'Retry-After': String(OVERLOAD.retryAfterSeconds) } });
+      return;
+    }
+    const { ua, engine, application, logger } = this.options;
+    let call: Call;
+    try {
+      call = Call.start(session, { ua, engine, application, logger, settings: this.settings });
+    } catch (error) {
+      if (!(error instanceof CallRefusedError)) throw error;
+      logger.info({ callId: session.request.callId, status: error.status, reason: error.reason }, 'call refused');
+      session.reject(error.status, { reason: error.reason });
+      return;
+    }
+    this.calls.add(call);
+    logger.debug({ callIdA: session.request.callId, callIdB: call.legB.callId }, 'call bridged');
+    call.once('ended', () => {
+      this.calls.delete(call);
+      if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    });
+  }
+
+  whenIdle(): Promise<void> {
+    return this.calls.size === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  terminateAll(): Promise<void> {
+    const idle = this.whenIdle();
+    for (const call of this.calls) call.terminate(END_REASONS.shutdown);
+    return idle;
+  }
+
+  /** The reloadable keys the core uses are the application's (trenscrypter lists). */
+  applyReload(config: LoadedConfig): void {
+    this.options.application.reload(config);
+  }
+
+  async close(): Promise<void> {
+    this.options.engine.close();
+  }
+}
+
+function callSettings(config: LoadedConfig, natAddresses: NatAddresses): CallSettings {
+  const server = config.values['b2bua-server'];
+  return {
+    outboundProxy: server['outbound-proxy'],
+    codecFilter: { audio: server['audio-codec'], video: server['video-codec'] },
+    enableIce: server['enable-ice'],
+    natAddresses,
+    maxCallDurationMs: server['max-call-duration'],
+  };
+}

@@ -1,0 +1,9 @@
+// Typed errors of the B2BUA core.
+
+/** The core refuses an incoming INVITE with this final response before any leg B exists. */
+export class CallRefusedError extends Error {
+  constructor(readonly status: number, readonly reason: string) {
+    super(`${status} ${reason}`);
+    this.name = new.target.name;
+  }
+}

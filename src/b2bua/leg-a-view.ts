@@ -1,0 +1,24 @@
+// What the application sees of an incoming INVITE (application.ts), and the offer it carries.
+import { offerMode } from '../sdp/bridge-sdp.js';
+import type { SipMessage, SipRequest } from '../sip/message.js';
+import type { LegAView } from './application.js';
+import { CallRefusedError } from './errors.js';
+
+/** The SDP body of a message, or undefined when it has none. */
+export function sdpBody(message: SipMessage): string | undefined {
+  if (message.body.length === 0) return undefined;
+  if (message.contentType?.toLowerCase().split(';')[0]?.trim() !== 'application/sdp') return undefined;
+  return message.body.toString('utf8');
+}
+
+/** Leg A's offer. INVITEs without an offer (RFC 3261 §13.2.1 late offer) are not bridged yet. */
+export function legAOffer(invite: SipRequest): string {
+  const offer = sdpBody(invite);
+  if (offer === undefined) throw new CallRefusedError(488, 'No SDP Offer');
+  return offer;
+}
+
+/** Throws SdpError when the offer does not parse or has nothing bridgeable. */
+export function legAView(invite: SipRequest, offer: string): LegAView {
+  return { requestUri: invite.uri, from: invite.from, to: invite.to, mediaMode: offerMode(offer) };
+}

@@ -6,14 +6,11 @@
 // retransmissions, achieved cps (successful calls / wall time, so a retransmission tail lowers it)
 // and the UAS process's CPU time per call (the figure least disturbed by a noisy machine).
 // Then the highest rate with no failed call, and the highest one also kept up with (>= 95 %).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { freePort } from '../test/helpers/ports.js';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/ports.js';
+import { runSippUac, startSippUas, stop, type SippServer } from './sipp.js';
 
-const SIPP = '/usr/bin/sipp';
 const SERVER = fileURLToPath(new URL('./uas-server.js', import.meta.url));
 
 interface Step {
@@ -46,19 +43,8 @@ function parseArgs(args: string[]): Settings {
   return settings;
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-interface Server {
-  child: ChildProcess;
-  /** Stops the UAS and resolves with the CPU time it used, in microseconds. */
-  stop(): Promise<number>;
-}
-
 /** Our UAS in its own process; resolves once it prints READY. It reports its CPU time on SIGTERM. */
-async function startOurs(port: number): Promise<Server> {
+async function startOurs(port: number): Promise<SippServer> {
   const child = spawn(process.execPath, [SERVER, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let text = '';
   await new Promise<void>((resolve, reject) => {
@@ -78,77 +64,22 @@ async function startOurs(port: number): Promise<Server> {
   };
 }
 
-/** utime + stime of a running process, in microseconds (from /proc, in clock ticks of 10 ms). */
-function processCpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-/** sipp's own UAS, the reference; its SIP socket is bound when it appears in the socket table. */
-async function startSippUas(port: number): Promise<Server> {
-  const child = spawn(SIPP, ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-cp', String(await freePort()), '-nostdin', '-timeout', '600s'], {
-    stdio: 'ignore',
-  });
-  const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 07`;
-  while (!readFileSync('/proc/net/udp', 'utf8').includes(needle)) {
-    if (child.exitCode !== null) throw new Error('sipp uas exited');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return {
-    child,
-    async stop() {
-      const cpu = processCpuMicros(child.pid ?? 0);
-      await stop(child);
-      return cpu;
-    },
-  };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
-  await exited(child);
-}
-
 async function runStep(uas: Step['uas'], rate: number, seconds: number): Promise<Step> {
   const port = await freePort();
   const server = uas === 'ours' ? await startOurs(port) : await startSippUas(port);
-  const dir = mkdtempSync(join(tmpdir(), 'sipp-bench-'));
-  const statFile = join(dir, 'stat.csv');
   const calls = rate * seconds;
-  const started = process.hrtime.bigint();
-  const sipp = spawn(
-    SIPP,
-    [
-      '-sn', 'uac', '-i', '127.0.0.1', '-p', String(await freePort()), '-cp', String(await freePort()),
-      '-r', String(rate), '-m', String(calls), '-nostdin', '-timeout', `${seconds * 4 + 40}s`,
-      '-trace_stat', '-stf', statFile, '-fd', '1', `127.0.0.1:${port}`,
-    ],
-    { stdio: 'ignore', cwd: dir },
-  );
-  await exited(sipp);
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const result = await runSippUac({ target: `127.0.0.1:${port}`, rate, calls, timeoutSeconds: seconds * 4 + 40 });
   const cpuMicros = await server.stop();
-  const stats = lastRow(readFileSync(statFile, 'utf8'));
-  rmSync(dir, { recursive: true, force: true });
-  const successful = stats('SuccessfulCall(C)');
   return {
     uas,
     rate,
     calls,
-    successful,
-    // Calls sipp never finished (global timeout) count as failed too.
-    failed: calls - successful,
-    retransmissions: stats('Retransmissions(C)'),
-    achieved: successful / elapsed,
-    cpuPerCall: cpuMicros / successful,
+    successful: result.successful,
+    failed: result.failed,
+    retransmissions: result.retransmissions,
+    achieved: result.successful / result.elapsedSeconds,
+    cpuPerCall: cpuMicros / result.successful,
   };
-}
-
-function lastRow(csv: string): (column: string) => number {
-  const lines = csv.trim().split('\n');
-  const header = lines[0]?.split(';') ?? [];
-  const last = lines.at(-1)?.split(';') ?? [];
-  return (column) => Number(last[header.indexOf(column)] ?? Number.NaN);
 }
 
 function printTable(steps: Step[]): void {

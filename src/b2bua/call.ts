@@ -19,7 +19,7 @@ import type { Dialog } from '../sip/dialog/dialog.js';
 import type { ClientInviteSession } from '../sip/ua/client-invite-session.js';
 import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
 import type { UserAgent } from '../sip/ua/user-agent.js';
-import { formatUri, type SipUri } from '../sip/uri.js';
+import { formatUri } from '../sip/uri.js';
 import type { Logger } from '../log/logger.js';
 import type { Application, CallView, LegBPlan } from './application.js';
 import { CallRefusedError } from './errors.js';
@@ -27,8 +27,8 @@ import { legAOffer, legAView, sdpBody } from './leg-a-view.js';
 
 /** The configuration a call is created with (read once per call: a reload affects the next ones). */
 export interface CallSettings {
-  /** `outbound-proxy`: leg B's first Route. */
-  readonly outboundProxy: SipUri;
+  /** `outbound-proxy` as leg B's Route header value, formatted once for every call. */
+  readonly legBRoute: string;
   readonly codecFilter: CodecFilter;
   readonly enableIce: boolean;
   readonly natAddresses: NatAddresses;
@@ -111,7 +111,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     this.legB = ua.invite(plan.callee, {
       from: formatNameAddr(plan.from),
       to: `<${formatUri(plan.callee)}>`,
-      route: [`<${formatUri(looseRoute(settings.outboundProxy))}>`],
+      route: [settings.legBRoute],
       headers: B2BUA_MARKER,
       body: legBOffer.sdp,
     });
@@ -345,11 +345,4 @@ function mediaAddress(sipAddress: string): string {
     .flat()
     .find((item) => item && !item.internal && item.family === family);
   return external?.address ?? (family === 'IPv6' ? '::1' : '127.0.0.1');
-}
-
-/** `outbound-proxy` as a Route: `lr` so that the Request-URI stays the callee (RFC 3261 §16.12). */
-function looseRoute(proxy: SipUri): SipUri {
-  const params = new Map(proxy.params);
-  if (!params.has('lr')) params.set('lr', null);
-  return { ...proxy, params };
 }

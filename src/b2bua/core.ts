@@ -6,8 +6,9 @@ import type { Logger } from '../log/logger.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
 import type { UserAgent } from '../sip/ua/user-agent.js';
+import { formatUri, type SipUri } from '../sip/uri.js';
 import type { Application } from './application.js';
-import { Call, END_REASONS, type CallSettings } from './call.js';
+import { Call, END_REASONS, type CallContext, type CallSettings } from './call.js';
 import { CallRefusedError } from './errors.js';
 
 /**
@@ -29,12 +30,13 @@ export interface BridgingCoreOptions {
 export class BridgingCore implements B2buaCore {
   private readonly calls = new Set<Call>();
   private idleWaiters: (() => void)[] = [];
-  // Not reloadable keys (planReload keeps their running values): read once.
-  private readonly settings: CallSettings;
+  // Not reloadable keys (planReload keeps their running values): read once, shared by every call.
+  private readonly context: CallContext;
   private readonly maxCalls: number;
 
   constructor(private readonly options: BridgingCoreOptions) {
-    this.settings = callSettings(options.config, options.natAddresses);
+    const { ua, engine, application, logger } = options;
+    this.context = { ua, engine, application, logger, settings: callSettings(options.config, options.natAddresses) };
     this.maxCalls = options.config.values['b2bua-server']['max-calls'];
   }
 
@@ -47,10 +49,10 @@ export class BridgingCore implements B2buaCore {
       session.reject(OVERLOAD.status, { reason: OVERLOAD.reason, headers: { 'Retry-After': String(OVERLOAD.retryAfterSeconds) } });
       return;
     }
-    const { ua, engine, application, logger } = this.options;
+    const { logger } = this.options;
     let call: Call;
     try {
-      call = Call.start(session, { ua, engine, application, logger, settings: this.settings });
+      call = Call.start(session, this.context);
     } catch (error) {
       if (!(error instanceof CallRefusedError)) throw error;
       logger.info({ callId: session.request.callId, status: error.status, reason: error.reason }, 'call refused');
@@ -88,10 +90,17 @@ export class BridgingCore implements B2buaCore {
 function callSettings(config: LoadedConfig, natAddresses: NatAddresses): CallSettings {
   const server = config.values['b2bua-server'];
   return {
-    outboundProxy: server['outbound-proxy'],
+    legBRoute: `<${formatUri(looseRoute(server['outbound-proxy']))}>`,
     codecFilter: { audio: server['audio-codec'], video: server['video-codec'] },
     enableIce: server['enable-ice'],
     natAddresses,
     maxCallDurationMs: server['max-call-duration'],
   };
+}
+
+/** `outbound-proxy` as a Route: `lr` so that the Request-URI stays the callee (RFC 3261 §16.12). */
+function looseRoute(proxy: SipUri): SipUri {
+  const params = new Map(proxy.params);
+  if (!params.has('lr')) params.set('lr', null);
+  return { ...proxy, params };
 }

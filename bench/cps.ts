@@ -1,0 +1,198 @@
+// `npm run bench -- cps [--rates 500,1000,...] [--seconds N] [--idle-calls N] [--no-reference] [--no-heap]`
+// B3 signalling: `sipp -sn uac` (INVITE with a plain RTP SDP offer/100/200/ACK/BYE/200) → our
+// daemon (bin/b2bua.js, UDP, one media thread, no ICE) → `sipp -sn uas` as the callee, stepping
+// the rate up. The reference in the same run is sipp uac → sipp uas directly (no B2BUA), the
+// ceiling of the harness itself. Each row: failed calls (including calls unfinished at sipp's
+// timeout), sipp's retransmissions, achieved cps and the daemon's CPU time per call.
+// Then the heap figure: N established calls held idle (sipp's -d pause), the daemon's JS heap
+// (read through bench/heap-probe.ts after a GC) minus its heap before them, divided by N.
+// N defaults to 4,000: each call holds 4 media sockets, and this machine's hard limit is 20,000
+// open files per process, so 10,000 idle calls cannot be held here.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/ports.js';
+import { processCpuMicros, runSippUac, startSippUas, stop, udpBound } from './sipp.js';
+
+const DAEMON = fileURLToPath(new URL('../../bin/b2bua.js', import.meta.url));
+const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.js', import.meta.url));
+
+interface Settings {
+  rates: number[];
+  seconds: number;
+  idleCalls: number;
+  reference: boolean;
+  heap: boolean;
+}
+
+interface Step {
+  path: 'b2bua' | 'direct';
+  rate: number;
+  calls: number;
+  failed: number;
+  retransmissions: number;
+  achieved: number;
+  /** Daemon CPU time per successful call (none on the direct path). */
+  cpuPerCall: number;
+}
+
+function parseArgs(args: string[]): Settings {
+  const settings: Settings = { rates: [500, 1000, 1500, 2000, 2500, 3000], seconds: 5, idleCalls: 4_000, reference: true, heap: true };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--rates') settings.rates = (args[++i] ?? '').split(',').map(Number).filter((n) => n > 0);
+    else if (arg === '--seconds') settings.seconds = Number(args[++i]);
+    else if (arg === '--idle-calls') settings.idleCalls = Number(args[++i]);
+    else if (arg === '--no-reference') settings.reference = false;
+    else if (arg === '--no-heap') settings.heap = false;
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  return settings;
+}
+
+interface Daemon {
+  child: ChildProcess;
+  port: number;
+  /** The daemon's heap in use after a GC, in bytes. */
+  heapUsed(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startDaemon(calleePort: number): Promise<Daemon> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'b2bua-cps-'));
+  const set = (key: string): string[] => ['--set', key];
+  const child = spawn(
+    process.execPath,
+    [
+      '--expose-gc', '--import', HEAP_PROBE, DAEMON,
+      ...set(`b2bua-server/transport=sip:127.0.0.1:${port};transport=udp`),
+      ...set(`b2bua-server/outbound-proxy=sip:127.0.0.1:${calleePort};transport=udp`),
+      ...set(`b2bua-server/data-directory=${dataDir}`),
+      ...set('b2bua-server/enable-ice=false'),
+      // Throughput and heap are measured, not admission: the default 500 would refuse the idle calls.
+      ...set('b2bua-server/max-calls=20000'),
+      ...set('b2bua-daemon/media-threads=1'),
+      ...set('b2bua-daemon/log-level=warn'),
+      ...set('b2bua-daemon/drain-timeout=0'),
+    ],
+    { stdio: ['ignore', 'inherit', 'pipe'] },
+  );
+  let stderr = '';
+  const heapWaiters: ((bytes: number) => void)[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    let newline: number;
+    while ((newline = stderr.indexOf('\n')) >= 0) {
+      const line = stderr.slice(0, newline);
+      stderr = stderr.slice(newline + 1);
+      if (line.startsWith('HEAP ')) heapWaiters.shift()?.((JSON.parse(line.slice(5)) as { heapUsed: number }).heapUsed);
+      else process.stderr.write(`${line}\n`);
+    }
+  });
+  await udpBound(port, child);
+  return {
+    child,
+    port,
+    heapUsed() {
+      return new Promise((resolve) => {
+        heapWaiters.push(resolve);
+        child.kill('SIGUSR2');
+      });
+    },
+    async stop() {
+      // Calls left over by an overloaded step would hold the drain open: give it a moment, then kill.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await stop(child);
+      clearTimeout(killer);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function runStep(path: Step['path'], rate: number, seconds: number): Promise<Step> {
+  const callee = await startSippUas(await freePort());
+  const calleePort = Number(callee.child.spawnargs[callee.child.spawnargs.indexOf('-p') + 1]);
+  const daemon = path === 'b2bua' ? await startDaemon(calleePort) : undefined;
+  const cpuBefore = daemon ? processCpuMicros(daemon.child.pid ?? 0) : 0;
+  const calls = rate * seconds;
+  const result = await runSippUac({
+    target: `127.0.0.1:${daemon?.port ?? calleePort}`, rate, calls, timeoutSeconds: seconds * 2 + 20,
+  });
+  const cpuMicros = daemon ? processCpuMicros(daemon.child.pid ?? 0) - cpuBefore : Number.NaN;
+  await daemon?.stop();
+  await callee.stop();
+  return {
+    path,
+    rate,
+    calls,
+    failed: result.failed,
+    retransmissions: result.retransmissions,
+    achieved: result.successful / result.elapsedSeconds,
+    cpuPerCall: cpuMicros / result.successful,
+  };
+}
+
+/** Heap per call with `calls` established calls held idle; resolves with the bytes and how many calls were up. */
+async function measureIdleHeap(calls: number): Promise<{ perCall: number; established: number; failed: number }> {
+  const callee = await startSippUas(await freePort());
+  const calleePort = Number(callee.child.spawnargs[callee.child.spawnargs.indexOf('-p') + 1]);
+  const daemon = await startDaemon(calleePort);
+  const before = await daemon.heapUsed();
+  const rate = 500;
+  const setupSeconds = Math.ceil(calls / rate);
+  // Held long enough that every call is up, and the heap read, before the first BYE.
+  const pauseMs = (setupSeconds + 20) * 1000;
+  let during = Number.NaN;
+  const result = await runSippUac({
+    target: `127.0.0.1:${daemon.port}`, rate, calls, pauseMs, timeoutSeconds: setupSeconds * 2 + pauseMs / 1000 + 60,
+    whileRunning: async () => {
+      await new Promise((resolve) => setTimeout(resolve, (setupSeconds + 5) * 1000));
+      during = await daemon.heapUsed();
+    },
+  });
+  await daemon.stop();
+  await callee.stop();
+  return { perCall: (during - before) / calls, established: calls - result.failed, failed: result.failed };
+}
+
+function printTable(steps: Step[]): void {
+  console.log('\nB3 signalling (sipp uac → b2bua → sipp uas, UDP, plain RTP SDP, media-threads=1)');
+  console.log('path   | rate cps | calls  | failed | retrans | achieved cps | daemon CPU us/call');
+  console.log('-------|----------|--------|--------|---------|--------------|-------------------');
+  for (const s of steps) {
+    const cpu = Number.isNaN(s.cpuPerCall) ? '-' : s.cpuPerCall.toFixed(0);
+    console.log(
+      `${s.path.padEnd(6)} | ${String(s.rate).padStart(8)} | ${String(s.calls).padStart(6)} | ${String(s.failed).padStart(6)} | ${String(s.retransmissions).padStart(7)} | ${s.achieved.toFixed(0).padStart(12)} | ${cpu.padStart(18)}`,
+    );
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  const settings = parseArgs(args);
+  const steps: Step[] = [];
+  const paths: Step['path'][] = settings.reference ? ['b2bua', 'direct'] : ['b2bua'];
+  for (const path of paths) {
+    for (const rate of settings.rates) {
+      const step = await runStep(path, rate, settings.seconds);
+      steps.push(step);
+      console.log(`${path} @ ${rate} cps: ${step.calls - step.failed}/${step.calls} ok, ${step.failed} failed, ${step.retransmissions} retransmissions`);
+      // Past the first failing rate the higher ones only fail harder.
+      if (step.failed > 0) break;
+    }
+  }
+  printTable(steps);
+  for (const path of paths) {
+    const clean = steps.filter((s) => s.path === path && s.failed === 0).map((s) => s.rate);
+    console.log(`${path}: highest rate with 0 failed calls: ${clean.length ? `${Math.max(...clean)} cps` : 'none'}`);
+  }
+  if (settings.heap) {
+    const heap = await measureIdleHeap(settings.idleCalls);
+    console.log(
+      `\nJS heap with ${settings.idleCalls} idle calls (${heap.established} established, ${heap.failed} failed): ` +
+        `${(heap.perCall / 1024).toFixed(1)} KiB per call`,
+    );
+  }
+}

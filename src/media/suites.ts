@@ -27,6 +27,11 @@ export function srtpSuites(): SrtpSuite[] {
   return [...suites().values()];
 }
 
+/** The eight names, in the addon table's order. */
+export function srtpSuiteNames(): SrtpSuiteName[] {
+  return [...suites().keys()];
+}
+
 export function isSrtpSuiteName(name: string): name is SrtpSuiteName {
   return suites().has(name as SrtpSuiteName);
 }

@@ -19,7 +19,7 @@ import type { EncryptionMode } from '../config/trenscrypter-lists.js';
 import type { LegSettings, MediaDirection, MediaKind } from '../media/bridge.js';
 import { answerSetup, DtlsSetupError, dtlsRole, type SetupAttribute } from '../media/dtls-setup.js';
 import { ICE_LITE_ATTRIBUTE, iceLiteAttributes, type IceCredentials } from '../media/ice.js';
-import type { SrtpSuiteName } from '../media/suites.js';
+import { srtpSuiteNames, type SrtpSuiteName } from '../media/suites.js';
 import { codecAttributes, codecOf, filteredPayloadTypes, payloadTypes, type CodecFilter } from './codecs.js';
 import { formatKeyParams, newCryptoAttribute, parseCryptoAttribute, type CryptoAttribute } from './crypto-attribute.js';
 import { bridgedAnswerDirection, directionOf, offererDirection } from './direction.js';
@@ -108,16 +108,6 @@ export interface LegAAnswer {
   streams: BridgedStream[];
 }
 
-const ALL_SUITES: readonly SrtpSuiteName[] = [
-  'AES_CM_128_HMAC_SHA1_80',
-  'AES_CM_128_HMAC_SHA1_32',
-  'AES_192_CM_HMAC_SHA1_80',
-  'AES_192_CM_HMAC_SHA1_32',
-  'AES_256_CM_HMAC_SHA1_80',
-  'AES_256_CM_HMAC_SHA1_32',
-  'AEAD_AES_128_GCM',
-  'AEAD_AES_256_GCM',
-];
 
 const ENGINE_MODE: Record<EncryptionMode, LegSettings['mode']> = { none: 'none', sdes: 'srtp', 'dtls-srtp': 'dtls', zrtp: 'zrtp' };
 
@@ -226,7 +216,7 @@ function addDtls(media: MediaDescription, setup: SetupAttribute, fingerprint: st
 /** Refuses, before leg B is called, a leg A line whose encryption we could not answer. */
 function assertAnswerable(offer: SessionDescription, media: MediaDescription): void {
   const mode = mediaSecurity(offer, media);
-  if (mode === 'sdes') chooseSdesAnswer(media, ALL_SUITES);
+  if (mode === 'sdes') chooseSdesAnswer(media, srtpSuiteNames());
   if (mode === 'dtls-srtp') peerFingerprint(offer, media);
 }
 
@@ -347,7 +337,7 @@ export function buildLegAAnswer(legAOffer: string, legBOffer: LegBOffer, legBAns
     if (settingsB.clockRate) settingsA.clockRate = settingsB.clockRate;
     if (options.local.ice) settingsA.ice = options.local.ice.credentials;
     if (modeA === 'sdes') {
-      const theirs = chooseSdesAnswer(mediaA, options.srtpSuites ?? ALL_SUITES);
+      const theirs = chooseSdesAnswer(mediaA, options.srtpSuites ?? srtpSuiteNames());
       const ours = newCryptoAttribute(theirs.tag, theirs.suite);
       media.crypto = [sdpCrypto(ours)];
       settingsA.srtp = { suite: ours.suite, sendKey: ours.keySalt, receiveKey: theirs.keySalt };

@@ -14,43 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
+import { parseRateArgs, printRateSteps, stepRates, type RateStep } from './rate-steps.js';
 import { processCpuMicros, runSippUac, startSippUas, stop, udpBound } from './sipp.js';
 
 const DAEMON = fileURLToPath(new URL('../../bin/b2bua.js', import.meta.url));
 const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.js', import.meta.url));
 
-interface Settings {
-  rates: number[];
-  seconds: number;
-  idleCalls: number;
-  reference: boolean;
-  heap: boolean;
-}
+type Target = 'b2bua' | 'direct';
 
-interface Step {
-  path: 'b2bua' | 'direct';
-  rate: number;
-  calls: number;
-  failed: number;
-  retransmissions: number;
-  achieved: number;
-  /** Daemon CPU time per successful call (none on the direct path). */
-  cpuPerCall: number;
-}
-
-function parseArgs(args: string[]): Settings {
-  const settings: Settings = { rates: [500, 1000, 1500, 2000, 2500, 3000], seconds: 5, idleCalls: 4_000, reference: true, heap: true };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--rates') settings.rates = (args[++i] ?? '').split(',').map(Number).filter((n) => n > 0);
-    else if (arg === '--seconds') settings.seconds = Number(args[++i]);
-    else if (arg === '--idle-calls') settings.idleCalls = Number(args[++i]);
-    else if (arg === '--no-reference') settings.reference = false;
-    else if (arg === '--no-heap') settings.heap = false;
-    else throw new Error(`unknown argument ${arg}`);
-  }
-  return settings;
-}
+/** The default 4,000: each call holds 4 media sockets against a 20,000 open-file limit (see above). */
+const DEFAULT_IDLE_CALLS = 4_000;
 
 interface Daemon {
   child: ChildProcess;
@@ -112,9 +85,9 @@ async function startDaemon(calleePort: number): Promise<Daemon> {
   };
 }
 
-async function runStep(path: Step['path'], rate: number, seconds: number): Promise<Step> {
-  const callee = await startSippUas(await freePort());
-  const calleePort = Number(callee.child.spawnargs[callee.child.spawnargs.indexOf('-p') + 1]);
+async function runStep(path: Target, rate: number, seconds: number): Promise<RateStep> {
+  const calleePort = await freePort();
+  const callee = await startSippUas(calleePort);
   const daemon = path === 'b2bua' ? await startDaemon(calleePort) : undefined;
   const cpuBefore = daemon ? processCpuMicros(daemon.child.pid ?? 0) : 0;
   const calls = rate * seconds;
@@ -125,9 +98,10 @@ async function runStep(path: Step['path'], rate: number, seconds: number): Promi
   await daemon?.stop();
   await callee.stop();
   return {
-    path,
+    target: path,
     rate,
     calls,
+    successful: result.successful,
     failed: result.failed,
     retransmissions: result.retransmissions,
     achieved: result.successful / result.elapsedSeconds,
@@ -137,8 +111,8 @@ async function runStep(path: Step['path'], rate: number, seconds: number): Promi
 
 /** Heap per call with `calls` established calls held idle; resolves with the bytes and how many calls were up. */
 async function measureIdleHeap(calls: number): Promise<{ perCall: number; established: number; failed: number }> {
-  const callee = await startSippUas(await freePort());
-  const calleePort = Number(callee.child.spawnargs[callee.child.spawnargs.indexOf('-p') + 1]);
+  const calleePort = await freePort();
+  const callee = await startSippUas(calleePort);
   const daemon = await startDaemon(calleePort);
   const before = await daemon.heapUsed();
   const rate = 500;
@@ -158,41 +132,22 @@ async function measureIdleHeap(calls: number): Promise<{ perCall: number; establ
   return { perCall: (during - before) / calls, established: calls - result.failed, failed: result.failed };
 }
 
-function printTable(steps: Step[]): void {
-  console.log('\nB3 signalling (sipp uac → b2bua → sipp uas, UDP, plain RTP SDP, media-threads=1)');
-  console.log('path   | rate cps | calls  | failed | retrans | achieved cps | daemon CPU us/call');
-  console.log('-------|----------|--------|--------|---------|--------------|-------------------');
-  for (const s of steps) {
-    const cpu = Number.isNaN(s.cpuPerCall) ? '-' : s.cpuPerCall.toFixed(0);
-    console.log(
-      `${s.path.padEnd(6)} | ${String(s.rate).padStart(8)} | ${String(s.calls).padStart(6)} | ${String(s.failed).padStart(6)} | ${String(s.retransmissions).padStart(7)} | ${s.achieved.toFixed(0).padStart(12)} | ${cpu.padStart(18)}`,
-    );
-  }
-}
-
 export async function main(args: string[]): Promise<void> {
-  const settings = parseArgs(args);
-  const steps: Step[] = [];
-  const paths: Step['path'][] = settings.reference ? ['b2bua', 'direct'] : ['b2bua'];
-  for (const path of paths) {
-    for (const rate of settings.rates) {
-      const step = await runStep(path, rate, settings.seconds);
-      steps.push(step);
-      console.log(`${path} @ ${rate} cps: ${step.calls - step.failed}/${step.calls} ok, ${step.failed} failed, ${step.retransmissions} retransmissions`);
-      // Past the first failing rate the higher ones only fail harder.
-      if (step.failed > 0) break;
-    }
-  }
-  printTable(steps);
-  for (const path of paths) {
-    const clean = steps.filter((s) => s.path === path && s.failed === 0).map((s) => s.rate);
-    console.log(`${path}: highest rate with 0 failed calls: ${clean.length ? `${Math.max(...clean)} cps` : 'none'}`);
-  }
-  if (settings.heap) {
-    const heap = await measureIdleHeap(settings.idleCalls);
+  let idleCalls = DEFAULT_IDLE_CALLS;
+  let heap = true;
+  const settings = parseRateArgs(args, { rates: [500, 1000, 1500, 2000, 2500, 3000], seconds: 5, reference: true }, (arg, value) => {
+    if (arg === '--idle-calls') return (idleCalls = Number(value)), 2;
+    if (arg === '--no-heap') return (heap = false), 1;
+    return 0;
+  });
+  const targets: Target[] = settings.reference ? ['b2bua', 'direct'] : ['b2bua'];
+  const steps = await stepRates(targets, settings, (path, rate) => runStep(path as Target, rate, settings.seconds));
+  printRateSteps('B3 signalling (sipp uac → b2bua → sipp uas, UDP, plain RTP SDP, media-threads=1)', 'daemon CPU us/call', steps);
+  if (heap) {
+    const result = await measureIdleHeap(idleCalls);
     console.log(
-      `\nJS heap with ${settings.idleCalls} idle calls (${heap.established} established, ${heap.failed} failed): ` +
-        `${(heap.perCall / 1024).toFixed(1)} KiB per call`,
+      `\nJS heap with ${idleCalls} idle calls (${result.established} established, ${result.failed} failed): ` +
+        `${(result.perCall / 1024).toFixed(1)} KiB per call`,
     );
   }
 }

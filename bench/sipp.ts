@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/ports.js';
+import { sippStatColumn } from '../test/helpers/sipp.js';
+import { waitForSocket } from '../test/helpers/socket-table.js';
 
 export const SIPP = '/usr/bin/sipp';
 
@@ -24,13 +26,9 @@ export function processCpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-/** Resolves once a UDP socket is bound on 127.0.0.1:port (it appears in the socket table). */
-export async function udpBound(port: number, child: ChildProcess): Promise<void> {
-  const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 07`;
-  while (!readFileSync('/proc/net/udp', 'utf8').includes(needle)) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnargs[0]} exited before binding UDP ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Resolves once a UDP socket of `child` is bound on 127.0.0.1:port. */
+export function udpBound(port: number, child: ChildProcess): Promise<void> {
+  return waitForSocket('udp', port, () => (child.exitCode !== null ? `${child.spawnargs[0]} exited before binding UDP ${port}` : undefined));
 }
 
 export interface SippServer {
@@ -90,15 +88,8 @@ export async function runSippUac(options: UacOptions): Promise<UacResult> {
   await options.whileRunning?.(sipp);
   await exited(sipp);
   const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const stats = lastRow(readFileSync(statFile, 'utf8'));
+  const stats = sippStatColumn(readFileSync(statFile, 'utf8'));
   rmSync(dir, { recursive: true, force: true });
   const successful = stats('SuccessfulCall(C)');
   return { successful, failed: options.calls - successful, retransmissions: stats('Retransmissions(C)'), elapsedSeconds };
-}
-
-function lastRow(csv: string): (column: string) => number {
-  const lines = csv.trim().split('\n');
-  const header = lines[0]?.split(';') ?? [];
-  const last = lines.at(-1)?.split(';') ?? [];
-  return (column) => Number(last[header.indexOf(column)] ?? Number.NaN);
 }

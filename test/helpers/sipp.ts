@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, freePorts } from './ports.js';
 import { startPeer, type Peer } from './processes.js';
+import { waitForSocket } from './socket-table.js';
 
 export const SIPP = '/usr/bin/sipp';
 
@@ -81,7 +82,8 @@ export async function startSipp(options: SippOptions): Promise<SippRun> {
     return { exitCode, ...stats, output: peer.output(), errors };
   });
   const protocol = options.transport ?? 'udp';
-  return { peer, port, result, listening: () => waitUntilBound(peer, protocol, port) };
+  const exitedWith = () => (peer.child.exitCode !== null ? `sipp exited before binding its port:\n${peer.output()}` : undefined);
+  return { peer, port, result, listening: () => waitForSocket(protocol, port, exitedWith) };
 }
 
 /** SIP, media and control ports, all distinct; sipp binds media on mp..mp+3 (audio and video). */
@@ -94,21 +96,6 @@ async function sippPorts(fixedSip: number | undefined): Promise<[number, number,
   }
 }
 
-/**
- * sipp prints nothing until it exits when it has no terminal, so readiness is read from the
- * kernel's socket tables: a bound UDP socket (state 07) or a listening TCP one (0A) on 127.0.0.1.
- */
-async function waitUntilBound(peer: Peer, protocol: 'udp' | 'tcp', port: number, timeoutMs = 10_000): Promise<void> {
-  const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 ${protocol === 'udp' ? '07' : '0A'}`;
-  const deadline = Date.now() + timeoutMs;
-  while (!readFileSync(`/proc/net/${protocol}`, 'utf8').includes(needle)) {
-    if (peer.child.exitCode !== null) throw new Error(`sipp exited before binding its port:\n${peer.output()}`);
-    if (Date.now() > deadline) throw new Error(`sipp did not bind ${protocol} port ${port}`);
-    // No event tells when a child process binds a socket: poll the table.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 function readIfThere(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -117,20 +104,22 @@ function readIfThere(path: string): string {
   }
 }
 
-/** The last row of sipp's `-trace_stat` CSV: cumulative counters. */
-function readStats(path: string): { successful: number; failed: number; retransmissions: number } {
-  const text = readIfThere(path);
-  const lines = text.trim().split('\n');
+/** A column of the last row of sipp's `-trace_stat` CSV (cumulative counters); NaN if absent. */
+export function sippStatColumn(csv: string): (column: string) => number {
+  const lines = csv.trim().split('\n');
   const header = lines[0]?.split(';') ?? [];
   const last = lines.at(-1)?.split(';') ?? [];
-  const column = (name: string): number => {
+  return (name) => {
     const index = header.indexOf(name);
     return index === -1 ? Number.NaN : Number(last[index]);
   };
+}
+
+function readStats(path: string): { successful: number; failed: number; retransmissions: number } {
+  const column = sippStatColumn(readIfThere(path));
   return {
     successful: column('SuccessfulCall(C)'),
     failed: column('FailedCall(C)'),
     retransmissions: column('Retransmissions(C)'),
   };
 }
-

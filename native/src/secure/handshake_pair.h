@@ -2,23 +2,28 @@
 // the handshake benchmark drive. Each step delivers every queued datagram to the other end.
 #pragma once
 #include <cstdint>
+#include <utility>
 
 #include "secure/dtls_session.h"
 #include "secure/zrtp_channel.h"
 
 namespace b2bua {
 
+/** Delivers every datagram `from` has queued to `to` (the outbox is emptied first: `to` may answer). */
+template <typename From, typename To>
+void deliverOutbox(From& from, To& to) {
+  auto datagrams = std::move(from.outbox.datagrams);
+  from.outbox.datagrams.clear();
+  for (auto& datagram : datagrams) to.receive(datagram.data(), datagram.size());
+}
+
 /** Runs a DTLS handshake to its end; false if it never settles within `maxRounds`. */
 inline bool pumpDtls(DtlsSession& client, DtlsSession& server, int maxRounds = 32) {
   client.start();
   for (int round = 0; round < maxRounds; round++) {
     if (client.state() != DtlsState::Handshaking && server.state() != DtlsState::Handshaking) return true;
-    auto toServer = std::move(client.outbox.datagrams);
-    client.outbox.datagrams.clear();
-    for (auto& datagram : toServer) server.receive(datagram.data(), datagram.size());
-    auto toClient = std::move(server.outbox.datagrams);
-    server.outbox.datagrams.clear();
-    for (auto& datagram : toClient) client.receive(datagram.data(), datagram.size());
+    deliverOutbox(client, server);
+    deliverOutbox(server, client);
   }
   return client.state() != DtlsState::Handshaking && server.state() != DtlsState::Handshaking;
 }
@@ -30,12 +35,8 @@ inline bool pumpZrtp(ZrtpChannel& a, ZrtpChannel& b, int maxRounds = 400) {
   b.start(nowMs);
   for (int round = 0; round < maxRounds; round++) {
     if (a.state() != ZrtpState::Handshaking && b.state() != ZrtpState::Handshaking) return true;
-    auto toB = std::move(a.outbox.datagrams);
-    a.outbox.datagrams.clear();
-    for (auto& datagram : toB) b.receive(datagram.data(), datagram.size());
-    auto toA = std::move(b.outbox.datagrams);
-    b.outbox.datagrams.clear();
-    for (auto& datagram : toA) a.receive(datagram.data(), datagram.size());
+    deliverOutbox(a, b);
+    deliverOutbox(b, a);
     nowMs += 10;
     a.onTimer(nowMs);
     b.onTimer(nowMs);

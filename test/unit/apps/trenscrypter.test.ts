@@ -29,6 +29,11 @@ function plan(result: Decline | LegBPlan): LegBPlan {
   return result as LegBPlan;
 }
 
+/** Leg B's mode for a call from a plain-RTP leg A to `to`. */
+function legBMode(app: Trenscrypter, to: string): EncryptionMode {
+  return plan(app.onCallCreate(legA(to, 'none'))).media.mode;
+}
+
 function declined(result: Decline | LegBPlan): Decline {
   assert.equal(result.kind, 'decline', 'expected a decline');
   return result as Decline;
@@ -89,7 +94,7 @@ test('regexes match the whole URI: without (;.*)? a rule misses a callee with pa
 [b2bua-server::trenscrypter]
 outgoing-enc-regex=zrtp sip:.*@secure\.example\.org
 `));
-  const mode = (to: string) => plan(app.onCallCreate(legA(to, 'none'))).media.mode;
+  const mode = (to: string) => legBMode(app, to);
   assert.equal(mode('<sip:bob@secure.example.org>'), 'zrtp');
   assert.equal(mode('<sip:bob@secure.example.org;gr=urn:uuid:1>'), 'none');
   assert.equal(mode('<sip:bob@secure.example.org.evil>'), 'none');
@@ -103,7 +108,7 @@ test('the matched text is the canonical URI: escapes normalised, parameters in r
 [b2bua-server::trenscrypter]
 outgoing-enc-regex=dtls-srtp sip:bob@example\.org;transport=tcp;gr=x dtls-srtp tel:\+33.*
 `));
-  const mode = (to: string) => plan(app.onCallCreate(legA(to, 'none'))).media.mode;
+  const mode = (to: string) => legBMode(app, to);
   assert.equal(mode('<sip:%62ob@example.org;transport=tcp;gr=x>'), 'dtls-srtp');
   assert.equal(mode('<sip:bob@example.org;gr=x;transport=tcp>'), 'none');
   assert.equal(mode('<tel:+33123456789>'), 'dtls-srtp');

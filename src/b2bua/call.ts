@@ -9,6 +9,7 @@ import type { MediaEngine } from '../media/engine.js';
 import { PortsExhaustedError } from '../media/errors.js';
 import { newIceCredentials } from '../media/ice.js';
 import type { NatAddresses } from '../config/rules.js';
+import type { SessionDescription } from 'sdp-transform';
 import { bridgedMediaLines, buildLegAAnswer, buildLegBOffer, type LegAAnswer, type LegBOffer, type LocalLeg } from '../sdp/bridge-sdp.js';
 import type { CodecFilter } from '../sdp/codecs.js';
 import { SdpError } from '../sdp/errors.js';
@@ -68,7 +69,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
 
   /** Checks the offer, asks the application, binds the media ports and sends leg B's INVITE. Throws CallRefusedError. */
   static start(legA: ServerInviteSession, context: CallContext): Call {
-    const offer = legAOffer(legA.request);
+    const offer = refuseOnSdpError(() => legAOffer(legA.request));
     const legAInfo = refuseOnSdpError(() => legAView(legA.request, offer));
     const decision = context.application.onCallCreate(legAInfo);
     if (decision.kind === 'decline') throw new CallRefusedError(decision.status, decision.reason);
@@ -98,7 +99,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
 
   private constructor(
     readonly legA: ServerInviteSession,
-    private readonly offer: string,
+    private readonly offer: SessionDescription,
     view: CallView,
     private readonly media: CallMedia,
     private readonly legBOffer: LegBOffer,
@@ -275,7 +276,7 @@ class CallMedia {
     this.legB = this.localLeg(1, address);
   }
 
-  legBOffer(offer: string, plan: LegBPlan): LegBOffer {
+  legBOffer(offer: SessionDescription, plan: LegBPlan): LegBOffer {
     if (plan.media.mode === 'zrtp') this.legB.zrtpHelloHashes = this.helloHashes(1);
     return buildLegBOffer(offer, {
       mode: plan.media.mode,
@@ -287,7 +288,7 @@ class CallMedia {
   }
 
   /** Builds leg A's answer from leg B's and configures both legs of every stream in the engine. */
-  applyAnswer(offer: string, legBOffer: LegBOffer, legBAnswer: string): LegAAnswer {
+  applyAnswer(offer: SessionDescription, legBOffer: LegBOffer, legBAnswer: string): LegAAnswer {
     this.legA.zrtpHelloHashes ??= this.needsZrtp(offer) ? this.helloHashes(0) : undefined;
     const answer = buildLegAAnswer(offer, legBOffer, legBAnswer, { local: this.legA, dtlsFingerprint: this.context.engine.dtlsFingerprint });
     for (const stream of answer.streams) {
@@ -298,8 +299,9 @@ class CallMedia {
     return answer;
   }
 
-  private needsZrtp(offer: string): boolean {
-    return /^a=zrtp-hash:/m.test(offer);
+  /** An `a=zrtp-hash:` line anywhere in the offer, session or media level. */
+  private needsZrtp(offer: SessionDescription): boolean {
+    return [offer, ...offer.media].some((level) => level.invalid?.some(({ value }) => value.startsWith('zrtp-hash:')));
   }
 
   private helloHashes(leg: 0 | 1): (string | undefined)[] {

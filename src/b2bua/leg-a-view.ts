@@ -1,5 +1,7 @@
 // What the application sees of an incoming INVITE (application.ts), and the offer it carries.
+import type { SessionDescription } from 'sdp-transform';
 import { offerMode } from '../sdp/bridge-sdp.js';
+import { parseSdp } from '../sdp/parse.js';
 import type { SipMessage, SipRequest } from '../sip/message.js';
 import type { LegAView } from './application.js';
 import { CallRefusedError } from './errors.js';
@@ -11,14 +13,16 @@ export function sdpBody(message: SipMessage): string | undefined {
   return message.body.toString('utf8');
 }
 
-/** Leg A's offer. INVITEs without an offer (RFC 3261 §13.2.1 late offer) are not bridged yet. */
-export function legAOffer(invite: SipRequest): string {
+/**
+ * Leg A's offer, parsed once for the whole call. INVITEs without an offer (RFC 3261 §13.2.1 late
+ * offer) are not bridged yet. Throws SdpError when the offer does not parse.
+ */
+export function legAOffer(invite: SipRequest): SessionDescription {
   const offer = sdpBody(invite);
   if (offer === undefined) throw new CallRefusedError(488, 'No SDP Offer');
-  return offer;
+  return parseSdp(offer);
 }
 
-/** Throws SdpError when the offer does not parse or has nothing bridgeable. */
-export function legAView(invite: SipRequest, offer: string): LegAView {
+export function legAView(invite: SipRequest, offer: SessionDescription): LegAView {
   return { requestUri: invite.uri, from: invite.from, to: invite.to, mediaMode: offerMode(offer) };
 }

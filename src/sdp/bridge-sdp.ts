@@ -25,7 +25,7 @@ import { formatKeyParams, newCryptoAttribute, parseCryptoAttribute, type CryptoA
 import { bridgedAnswerDirection, directionOf, offererDirection } from './direction.js';
 import { SdpNotAcceptableError } from './errors.js';
 import { chooseSdesAnswer, cryptoLinesOf, fingerprintOf, mediaSecurity, protocolFor, rtpProfile, zrtpHashOf } from './media-security.js';
-import { parseSdp } from './parse.js';
+import { parseSdp, sessionOf, type SdpInput } from './parse.js';
 
 /** liblinphone's defaults, which Flexisip offers when no `outgoing-srtp-regex` rule matches (reference §4.2). */
 export const DEFAULT_SRTP_SUITES: readonly SrtpSuiteName[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AES_256_CM_HMAC_SHA1_80', 'AES_256_CM_HMAC_SHA1_32'];
@@ -117,16 +117,16 @@ function isBridgeable(media: MediaDescription, filter: CodecFilter): boolean {
 }
 
 /** The media lines of leg A's offer the core must create bridge streams for, with their kind. */
-export function bridgedMediaLines(legAOffer: string, codecFilter: CodecFilter = {}): { line: number; kind: MediaKind }[] {
-  return parseSdp(legAOffer)
+export function bridgedMediaLines(legAOffer: SdpInput, codecFilter: CodecFilter = {}): { line: number; kind: MediaKind }[] {
+  return sessionOf(legAOffer)
     .media.map((media, line) => ({ media, line }))
     .filter(({ media }) => isBridgeable(media, codecFilter))
     .map(({ media, line }) => ({ line, kind: media.type as MediaKind }));
 }
 
 /** The mode leg A's offer asks for: its first bridgeable line's (the trenscrypter's default for leg B). */
-export function offerMode(offer: string): EncryptionMode {
-  const session = parseSdp(offer);
+export function offerMode(offer: SdpInput): EncryptionMode {
+  const session = sessionOf(offer);
   const first = session.media.find((media) => isBridgeable(media, {}));
   return first ? mediaSecurity(session, first) : 'none';
 }
@@ -220,8 +220,8 @@ function assertAnswerable(offer: SessionDescription, media: MediaDescription): v
   if (mode === 'dtls-srtp') peerFingerprint(offer, media);
 }
 
-export function buildLegBOffer(legAOffer: string, options: LegBOfferOptions): LegBOffer {
-  const offerA = parseSdp(legAOffer);
+export function buildLegBOffer(legAOffer: SdpInput, options: LegBOfferOptions): LegBOffer {
+  const offerA = sessionOf(legAOffer);
   const filter = options.codecFilter ?? {};
   const session = sessionSkeleton(options.local, options.origin);
   const lines: OfferedLine[] = offerA.media.map((mediaA, line) => {
@@ -310,8 +310,8 @@ function legBSettings(offer: LegBOffer, offered: OfferedLine, answer: SessionDes
   return settings;
 }
 
-export function buildLegAAnswer(legAOffer: string, legBOffer: LegBOffer, legBAnswer: string, options: LegAAnswerOptions): LegAAnswer {
-  const offerA = parseSdp(legAOffer);
+export function buildLegAAnswer(legAOffer: SdpInput, legBOffer: LegBOffer, legBAnswer: string, options: LegAAnswerOptions): LegAAnswer {
+  const offerA = sessionOf(legAOffer);
   const answerB = parseSdp(legBAnswer);
   if (answerB.media.length !== legBOffer.lines.length) {
     throw new SdpNotAcceptableError(`leg B answered ${answerB.media.length} media lines to an offer of ${legBOffer.lines.length}`);

@@ -26,3 +26,10 @@ export function parseSdp(text: string): SessionDescription {
   }
   return session;
 }
+
+/** An SDP body as text, or already parsed by `parseSdp` (parse once per call, read many times: never mutated here). */
+export type SdpInput = string | SessionDescription;
+
+export function sessionOf(input: SdpInput): SessionDescription {
+  return typeof input === 'string' ? parseSdp(input) : input;
+}

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { MediaBridge } from '../media/bridge.js';
+import type { BridgeStats, LegIndex, LegSettings, MediaBridge, MediaDirection } from '../media/bridge.js';
 import type { MediaEngine } from '../media/engine.js';
 import { PortsExhaustedError } from '../media/errors.js';
 import { newIceCredentials } from '../media/ice.js';
@@ -13,18 +13,25 @@ import type { SessionDescription } from 'sdp-transform';
 import { bridgedMediaLines, buildLegAAnswer, buildLegBOffer, type LegAAnswer, type LegBOffer, type LocalLeg } from '../sdp/bridge-sdp.js';
 import type { CodecFilter } from '../sdp/codecs.js';
 import { SdpError } from '../sdp/errors.js';
+import { parseSdp } from '../sdp/parse.js';
+import type { NegotiatedLeg } from '../sdp/renegotiate.js';
 import { TransactionTimeoutError } from '../sip/errors.js';
 import { formatNameAddr } from '../sip/header-values.js';
 import type { SipResponse } from '../sip/message.js';
 import type { Dialog } from '../sip/dialog/dialog.js';
 import type { ClientInviteSession } from '../sip/ua/client-invite-session.js';
 import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
+import type { ServerRequest } from '../sip/ua/server-request.js';
 import type { UserAgent } from '../sip/ua/user-agent.js';
 import { formatUri } from '../sip/uri.js';
 import type { Logger } from '../log/logger.js';
 import type { Application, CallView, LegBPlan } from './application.js';
 import { CallRefusedError } from './errors.js';
 import { legAOffer, legAView, sdpBody } from './leg-a-view.js';
+import { CallLeg, type LegHost } from './call-leg.js';
+import { wantedDirection } from './hold.js';
+import { handleSessionUpdate, type SessionUpdateContext } from './session-update.js';
+import { TransferRelay, translateReplaces, type DialogReference, type ReplacesLookup } from './transfer.js';
 
 /** The configuration a call is created with (read once per call: a reload affects the next ones). */
 export interface CallSettings {
@@ -43,6 +50,8 @@ export interface CallContext {
   readonly application: Application;
   readonly settings: CallSettings;
   readonly logger: Logger;
+  /** Replaces headers (INVITE, REFER) naming a leg A we bridge are rewritten to its leg B. */
+  readonly findLegB: ReplacesLookup;
 }
 
 /** Why the B2BUA itself ends an established call: the `Reason` header (RFC 3326) of both BYEs. */
@@ -50,7 +59,18 @@ export const END_REASONS = {
   noRtp: 'SIP;cause=408;text="No RTP received"',
   maxDuration: 'SIP;cause=408;text="Maximum call duration reached"',
   shutdown: 'SIP;cause=503;text="B2BUA shutting down"',
+  incomingTimeout: 'SIP;cause=408;text="Callee did not answer in time"',
 } as const;
+
+/** Leg A may ring this long while leg B is being set up (reference §3.1, RFC 3261 §16.6 step 11). */
+export const INCOMING_TIMEOUT_MS = 240_000;
+
+export interface CallStats {
+  readonly callIdA: string;
+  readonly callIdB: string;
+  readonly answered: boolean;
+  readonly media: BridgeStats;
+}
 
 /** Leg B's INVITE is marked so that a Flexisip proxy does not route it back to us (reference §3.1). */
 const B2BUA_MARKER = { 'X-Flexisip-B2BUA': 'ignore' };
@@ -66,6 +86,10 @@ export class Call extends EventEmitter<{ ended: [] }> {
   /** Set when the B2BUA ends the call itself: the Reason header of every BYE and refusal. */
   private endReason?: string;
   private durationTimer?: NodeJS.Timeout;
+  private incomingTimer?: NodeJS.Timeout;
+  /** Both legs once leg A is answered: re-INVITE, UPDATE, INFO, REFER and NOTIFY cross between them. */
+  private legs?: [CallLeg, CallLeg];
+  private transfers?: TransferRelay;
 
   /** Checks the offer, asks the application, binds the media ports and sends leg B's INVITE. Throws CallRefusedError. */
   static start(legA: ServerInviteSession, context: CallContext): Call {
@@ -113,7 +137,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
       from: formatNameAddr(plan.from),
       to: `<${formatUri(plan.callee)}>`,
       route: [settings.legBRoute],
-      headers: B2BUA_MARKER,
+      headers: legBHeaders(legA, context.findLegB),
       body: legBOffer.sdp,
     });
     this.legB.on('provisional', (response) => this.onLegBProvisional(response));
@@ -123,6 +147,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
     legA.on('cancel', () => this.onLegAEnded());
     legA.on('failed', () => this.onLegAEnded());
     media.bridge.on('rtp-timeout', () => this.terminate(END_REASONS.noRtp));
+    this.incomingTimer = setTimeout(() => this.terminate(END_REASONS.incomingTimeout, 408), INCOMING_TIMEOUT_MS);
+    this.incomingTimer.unref();
     if (settings.maxCallDurationMs > 0) {
       this.durationTimer = setTimeout(() => this.terminate(END_REASONS.maxDuration), settings.maxCallDurationMs);
       this.durationTimer.unref();
@@ -134,14 +160,27 @@ export class Call extends EventEmitter<{ ended: [] }> {
     return this.legA.state === 'accepted' || this.legA.state === 'confirmed';
   }
 
+  /** This call's leg B dialog, when `reference` (a Replaces header) names its leg A dialog. */
+  legBFor(reference: DialogReference): ReturnType<ReplacesLookup> {
+    const dialogA = this.legA.dialog;
+    const dialogB = this.legBDialog;
+    if (!dialogA || !dialogB || dialogA.state === 'terminated') return undefined;
+    if (dialogA.callId !== reference.callId || dialogA.remoteTag !== reference.fromTag || dialogA.localTag !== reference.toTag) return undefined;
+    return { legB: { callId: dialogB.callId, fromTag: dialogB.localTag, toTag: dialogB.remoteTag }, legBTarget: this.view.plan.callee };
+  }
+
+  async stats(): Promise<CallStats> {
+    return { callIdA: this.legA.request.callId, callIdB: this.legB.callId, answered: this.answered, media: await this.media.bridge.stats() };
+  }
+
   /**
    * Ends the call from the B2BUA's side: BYE with `reason` on established legs, CANCEL of an
    * unanswered leg B, 480 to an unanswered leg A.
    */
-  terminate(reason: string): void {
+  terminate(reason: string, pendingStatus = 480): void {
     if (this.ended || this.endReason !== undefined) return;
     this.endReason = reason;
-    if (this.isPending()) this.refuseLegA(480);
+    if (this.isPending()) this.refuseLegA(pendingStatus);
     else this.endLegA();
     this.endLegB();
   }
@@ -189,10 +228,64 @@ export class Call extends EventEmitter<{ ended: [] }> {
     // Both legs' engine settings were applied by answerFor (updateLeg is synchronous): leg A is
     // answered now, without waiting for the first packet as Flexisip's StreamsRunning does.
     const answered = this.legA.accept({ body: answer.sdp });
+    clearTimeout(this.incomingTimer);
     this.legA.dialog!.once('terminated', () => this.onLegAEnded());
+    this.bridgeDialogs(this.legA.dialog!, dialog, this.media.negotiatedLegs(answer, this.legBOffer));
     // An ACK timeout ends leg A's dialog ('terminated' above); nothing more to do here.
     answered.catch(() => undefined);
   }
+
+  // ---- in-dialog requests, once both legs are established ----
+
+  private bridgeDialogs(dialogA: Dialog, dialogB: Dialog, negotiated: [NegotiatedLeg, NegotiatedLeg]): void {
+    const host: LegHost = {
+      applySettings: (leg, settings) => this.media.applyLeg(leg, settings),
+      wantedDirection: (leg) => this.wantedDirection(leg),
+      logger: this.context.logger,
+    };
+    const legs: [CallLeg, CallLeg] = [new CallLeg(0, dialogA, negotiated[0], host), new CallLeg(1, dialogB, negotiated[1], host)];
+    this.legs = legs;
+    const { application } = this.context;
+    this.transfers = new TransferRelay((referTo) => application.onTransfer(referTo, this.view), this.context.findLegB);
+    dialogA.on('request', (request) => this.onInDialogRequest(legs[0], legs[1], request));
+    dialogB.on('request', (request) => this.onInDialogRequest(legs[1], legs[0], request));
+  }
+
+  private wantedDirection(leg: LegIndex): MediaDirection {
+    const legs = this.legs!;
+    return wantedDirection(legs[1 - leg]!.holds, legs[leg].holds);
+  }
+
+  private onInDialogRequest(from: CallLeg, to: CallLeg, request: ServerRequest): void {
+    switch (request.method) {
+      case 'INVITE':
+      case 'UPDATE':
+        handleSessionUpdate(from, to, request, this.sessionUpdates);
+        return;
+      case 'INFO':
+        relayRequest(request, to.dialog);
+        return;
+      case 'REFER':
+        this.transfers!.refer(request, from.dialog, to.dialog);
+        return;
+      case 'NOTIFY':
+        this.transfers!.notify(request, from.dialog);
+        return;
+      case 'OPTIONS':
+        request.respond(200);
+        return;
+      default:
+        request.respond(501);
+    }
+  }
+
+  private readonly sessionUpdates: SessionUpdateContext = {
+    wantedDirection: (leg) => this.wantedDirection(leg.index),
+    responseHeaders: () => ({}),
+    changeMedia: (_from, _offer, request) => {
+      request.respond(488, { reason: 'Adding or Removing Media Is Not Supported' });
+    },
+  };
 
   /** Leg A's answer from leg B's SDP, with both legs' media applied; undefined without SDP. */
   private answerFor(response: SipResponse): LegAAnswer | undefined {
@@ -254,6 +347,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
     if (this.ended || !this.legADone || !this.legBDone) return;
     this.ended = true;
     clearTimeout(this.durationTimer);
+    clearTimeout(this.incomingTimer);
+    for (const leg of this.legs ?? []) leg.end();
     this.context.application.onCallEnd(this.view);
     this.media.bridge.close().catch((error: Error) => this.context.logger.warn({ reason: error.message }, 'media bridge close failed'));
     this.emit('ended');
@@ -299,6 +394,33 @@ class CallMedia {
     return answer;
   }
 
+  /** What each leg stated and negotiated in the first offer/answer (renegotiations start from it). */
+  negotiatedLegs(answer: LegAAnswer, legBOffer: LegBOffer): [NegotiatedLeg, NegotiatedLeg] {
+    const settingsA: (LegSettings | undefined)[] = [];
+    const settingsB: (LegSettings | undefined)[] = [];
+    for (const stream of answer.streams) {
+      settingsA[stream.line] = stream.legs[0];
+      settingsB[stream.line] = stream.legs[1];
+    }
+    const oursB = parseSdp(legBOffer.sdp);
+    // Leg B was offered every suite; only the one it chose is restated.
+    settingsB.forEach((settings, line) => {
+      const media = oursB.media[line];
+      if (settings?.srtp && media) media.crypto = media.crypto?.filter(({ suite }) => suite === settings.srtp!.suite);
+    });
+    return [
+      { ours: parseSdp(answer.sdp), settings: settingsA },
+      { ours: oursB, settings: settingsB },
+    ];
+  }
+
+  applyLeg(leg: LegIndex, settings: (LegSettings | undefined)[]): void {
+    settings.forEach((legSettings, line) => {
+      const stream = this.lines.indexOf(line);
+      if (legSettings && stream >= 0) this.bridge.updateLeg(stream, leg, legSettings);
+    });
+  }
+
   /** An `a=zrtp-hash:` line anywhere in the offer, session or media level. */
   private needsZrtp(offer: SessionDescription): boolean {
     return [offer, ...offer.media].some((level) => level.invalid?.some(({ value }) => value.startsWith('zrtp-hash:')));
@@ -324,6 +446,33 @@ class CallMedia {
     }
     return local;
   }
+}
+
+/**
+ * Leg B's own headers: the B2BUA marker, and from leg A only Referred-By (copied) and Replaces
+ * (translated to our leg B when it names a leg A we bridge) (reference §3.2 steps 4–5).
+ */
+function legBHeaders(legA: ServerInviteSession, findLegB: ReplacesLookup): Record<string, string> {
+  const headers: Record<string, string> = { ...B2BUA_MARKER };
+  const referredBy = legA.request.headers.get('Referred-By');
+  if (referredBy) headers['Referred-By'] = referredBy;
+  const replaces = legA.request.headers.get('Replaces');
+  if (replaces) headers.Replaces = translateReplaces(replaces, findLegB);
+  return headers;
+}
+
+/** An in-dialog request passed to the other leg as it is (INFO: DTMF, §3.8); its final status comes back. */
+function relayRequest(request: ServerRequest, to: Dialog): void {
+  const { headers, body } = request.request;
+  const forwarded: Record<string, string> = {};
+  for (const name of ['Info-Package', 'Content-Disposition']) {
+    const value = headers.get(name);
+    if (value) forwarded[name] = value;
+  }
+  const contentType = request.request.contentType;
+  to.request(request.method, { headers: forwarded, body, ...(contentType ? { contentType } : {}) })
+    .then((response) => request.respond(response.status, { reason: response.reason }))
+    .catch(() => request.respond(408));
 }
 
 /** SdpError → CallRefusedError with its status and reason (§3.5: no leg B for an offer we cannot use). */

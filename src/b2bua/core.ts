@@ -5,10 +5,11 @@ import type { NatAddresses } from '../config/rules.js';
 import type { Logger } from '../log/logger.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
+import type { ServerRequest } from '../sip/ua/server-request.js';
 import type { UserAgent } from '../sip/ua/user-agent.js';
 import { formatUri, type SipUri } from '../sip/uri.js';
 import type { Application } from './application.js';
-import { Call, END_REASONS, type CallContext, type CallSettings } from './call.js';
+import { Call, END_REASONS, type CallContext, type CallSettings, type CallStats } from './call.js';
 import { CallRefusedError } from './errors.js';
 
 /**
@@ -36,8 +37,36 @@ export class BridgingCore implements B2buaCore {
 
   constructor(private readonly options: BridgingCoreOptions) {
     const { ua, engine, application, logger } = options;
-    this.context = { ua, engine, application, logger, settings: callSettings(options.config, options.natAddresses) };
+    this.context = {
+      ua,
+      engine,
+      application,
+      logger,
+      settings: callSettings(options.config, options.natAddresses),
+      findLegB: (reference) => {
+        for (const call of this.calls) {
+          const found = call.legBFor(reference);
+          if (found) return found;
+        }
+        return undefined;
+      },
+    };
     this.maxCalls = options.config.values['b2bua-server']['max-calls'];
+    ua.on('request', (request) => (request.method === 'SUBSCRIBE' ? this.handleSubscribe(request) : ua.answerByDefault(request)));
+  }
+
+  /** An out-of-dialog SUBSCRIBE (reference §3.10): the application decides; Expires is mandatory. */
+  private handleSubscribe(request: ServerRequest): void {
+    const { headers, uri, from, to } = request.request;
+    const expires = Number(headers.get('Expires') ?? 'x');
+    if (!Number.isInteger(expires) || expires < 0) {
+      request.respond(488, { reason: 'SUBSCRIBE Without Valid Expires' });
+      return;
+    }
+    const decision = this.options.application.onSubscribe({ requestUri: uri, from, to, event: headers.get('Event') ?? '', expires });
+    if (decision.kind === 'decline') request.respond(decision.status, { reason: decision.reason });
+    // Subscriptions are bridged by the sip-bridge application only, which this build does not have.
+    else request.respond(501, { reason: 'Subscription Bridging Not Implemented' });
   }
 
   get activeCalls(): number {
@@ -65,6 +94,11 @@ export class BridgingCore implements B2buaCore {
       this.calls.delete(call);
       if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     });
+  }
+
+  /** Each call's Call-IDs and media counters (tests, and the admin API later). */
+  callStats(): Promise<CallStats[]> {
+    return Promise.all([...this.calls].map((call) => call.stats()));
   }
 
   whenIdle(): Promise<void> {

@@ -252,13 +252,13 @@ export function buildLegBOffer(legAOffer: SdpInput, options: LegBOfferOptions): 
   return offer;
 }
 
-function remoteOf(session: SessionDescription, media: MediaDescription, rtcpMux: boolean): NonNullable<LegSettings['remote']> {
+export function remoteOf(session: SessionDescription, media: MediaDescription, rtcpMux: boolean): NonNullable<LegSettings['remote']> {
   const address = String((media.connection ?? session.connection)!.ip);
   const rtpPort = Number(media.port);
   return { address, rtpPort, rtcpPort: rtcpMux ? rtpPort : (media.rtcp?.port ?? rtpPort + 1) };
 }
 
-function peerFingerprint(session: SessionDescription, media: MediaDescription): string {
+export function peerFingerprint(session: SessionDescription, media: MediaDescription): string {
   const fingerprint = fingerprintOf(session, media);
   if (!fingerprint) throw new SdpNotAcceptableError('DTLS-SRTP without a=fingerprint');
   if (String(fingerprint.type).toLowerCase() !== 'sha-256') throw new SdpNotAcceptableError(`a=fingerprint:${fingerprint.type} is not supported, only sha-256`);

@@ -295,7 +295,8 @@ export class UserAgent
     session?.cancelled(cancel);
   }
 
-  private answerByDefault(request: ServerRequest): void {
+  /** What the UA answers when no 'request' listener takes a request (a listener may fall back to it). */
+  answerByDefault(request: ServerRequest): void {
     const method = request.method;
     if (method === 'OPTIONS') request.respond(200, { headers: { Allow: ALLOWED_METHODS, Accept: 'application/sdp' } });
     else if (IN_DIALOG_METHODS.has(method)) request.respond(481);

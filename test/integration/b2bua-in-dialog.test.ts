@@ -1,0 +1,152 @@
+// In-dialog requests across the B2BUA, between two agents built on our own stack (they let the test
+// read every message each leg carries): hold and resume (reference §3.7), re-INVITE and UPDATE
+// answered locally (§3.6), INFO relayed (§3.8), REFER and its NOTIFYs (§3.9), SUBSCRIBE refused.
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Dialog } from '../../src/sip/dialog/dialog.js';
+import type { SipRequest } from '../../src/sip/message.js';
+import type { ServerRequest } from '../../src/sip/ua/server-request.js';
+import { answerCalls, audioPort, call, PLAIN_OFFER, startAgent, startB2bua, stopAgent, type Agent, type B2bua } from './b2bua-harness.js';
+
+const direction = (sdp: string): string => /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(sdp)?.[1] ?? 'sendrecv';
+const withDirection = (sdp: string, value: string): string => `${sdp.replace(/^a=(sendrecv|sendonly|recvonly|inactive)\r\n/m, '')}a=${value}\r\n`;
+const ANSWER_TO: Record<string, string> = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' };
+
+/** An agent's side of an established call: answers re-INVITEs as a plain UA would and keeps them. */
+class Party {
+  readonly received: SipRequest[] = [];
+  constructor(
+    readonly dialog: Dialog,
+    private readonly ownSdp: string,
+  ) {
+    dialog.on('request', (request: ServerRequest) => this.onRequest(request));
+  }
+
+  /** The next in-dialog request of `method` this party receives. */
+  next(method: string): Promise<SipRequest> {
+    const seen = this.received.find((request) => request.method === method);
+    if (seen) {
+      this.received.splice(this.received.indexOf(seen), 1);
+      return Promise.resolve(seen);
+    }
+    return new Promise((resolve) => {
+      const listener = (request: ServerRequest): void => {
+        if (request.method !== method) return;
+        this.dialog.off('request', listener);
+        this.received.splice(this.received.indexOf(request.request), 1);
+        resolve(request.request);
+      };
+      this.dialog.on('request', listener);
+    });
+  }
+
+  private onRequest(request: ServerRequest): void {
+    this.received.push(request.request);
+    if (request.method === 'INVITE') {
+      const offered = direction(request.request.body.toString('utf8'));
+      request.respond(200, { body: withDirection(this.ownSdp, ANSWER_TO[offered]!) });
+    } else {
+      request.respond(request.method === 'REFER' ? 202 : 200);
+    }
+  }
+}
+
+describe('b2bua in-dialog requests', () => {
+  let caller: Agent;
+  let callee: Agent;
+  let b2bua: B2bua;
+  let a: Party;
+  let b: Party;
+
+  beforeEach(async () => {
+    [caller, callee] = await Promise.all([startAgent(), startAgent()]);
+    b2bua = await startB2bua(callee.port);
+    const calls = answerCalls(callee);
+    const legB = calls.next();
+    const { dialog } = await call(caller, b2bua.port);
+    assert.ok(dialog);
+    a = new Party(dialog, PLAIN_OFFER);
+    b = new Party(await legB, PLAIN_OFFER.replace('6000', '7000'));
+  });
+
+  afterEach(async () => {
+    await b.dialog.bye().catch(() => undefined);
+    await b2bua.core().whenIdle();
+    await b2bua.daemon.drain();
+    await Promise.all([stopAgent(caller), stopAgent(callee)]);
+  });
+
+  it('hold from leg A: answered recvonly, leg B re-INVITEd sendonly; resume brings both back to sendrecv', async () => {
+    const hold = await a.dialog.reinvite({ body: withDirection(PLAIN_OFFER.replace('o=- 1 1', 'o=- 1 2'), 'sendonly') });
+    assert.equal(hold.status, 200);
+    assert.equal(direction(hold.body.toString('utf8')), 'recvonly');
+    const heldOffer = await b.next('INVITE');
+    assert.equal(direction(heldOffer.body.toString('utf8')), 'sendonly');
+    const resume = await a.dialog.reinvite({ body: PLAIN_OFFER.replace('o=- 1 1', 'o=- 1 3') });
+    assert.equal(direction(resume.body.toString('utf8')), 'sendrecv');
+    const resumeOffer = await b.next('INVITE');
+    assert.equal(direction(resumeOffer.body.toString('utf8')), 'sendrecv');
+    // Same port and a higher origin version on each restatement (RFC 3264 §8).
+    assert.equal(audioPort(resumeOffer.body.toString('utf8')), audioPort(heldOffer.body.toString('utf8')));
+  });
+
+  it('double hold: both inactive; the first to resume is answered sendonly until the other resumes', async () => {
+    await a.dialog.reinvite({ body: withDirection(PLAIN_OFFER, 'sendonly') });
+    await b.next('INVITE');
+    // B, held, pauses too: a UA on hold offers inactive.
+    const bHold = await b.dialog.reinvite({ body: withDirection(PLAIN_OFFER.replace('6000', '7000'), 'inactive') });
+    assert.equal(direction(bHold.body.toString('utf8')), 'inactive');
+    assert.equal(direction((await a.next('INVITE')).body.toString('utf8')), 'inactive');
+    const aResume = await a.dialog.reinvite({ body: PLAIN_OFFER });
+    assert.equal(direction(aResume.body.toString('utf8')), 'sendonly');
+    assert.equal(direction((await b.next('INVITE')).body.toString('utf8')), 'sendrecv');
+    const bResume = await b.dialog.reinvite({ body: PLAIN_OFFER.replace('6000', '7000') });
+    assert.equal(direction(bResume.body.toString('utf8')), 'sendrecv');
+    assert.equal(direction((await a.next('INVITE')).body.toString('utf8')), 'sendrecv');
+  });
+
+  it('a session refresh (UPDATE without SDP, re-INVITE with the same SDP) stays on its leg', async () => {
+    assert.equal((await a.dialog.request('UPDATE')).status, 200);
+    const refresh = await a.dialog.reinvite({ body: PLAIN_OFFER });
+    assert.equal(refresh.status, 200);
+    // An INFO now is the first request leg B sees: nothing was forwarded before it.
+    await a.dialog.request('INFO', { body: 'Signal=5\r\nDuration=160\r\n', contentType: 'application/dtmf-relay' });
+    assert.equal(b.received[0]?.method, 'INFO');
+  });
+
+  it('relays INFO (DTMF) both ways with its body and content type', async () => {
+    const response = await a.dialog.request('INFO', { body: 'Signal=5\r\nDuration=160\r\n', contentType: 'application/dtmf-relay' });
+    assert.equal(response.status, 200);
+    const info = await b.next('INFO');
+    assert.equal(info.body.toString('utf8'), 'Signal=5\r\nDuration=160\r\n');
+    assert.equal(info.contentType, 'application/dtmf-relay');
+    await b.dialog.request('INFO', { body: 'Signal=#\r\n', contentType: 'application/dtmf-relay' });
+    assert.equal((await a.next('INFO')).body.toString('utf8'), 'Signal=#\r\n');
+  });
+
+  it('relays a blind REFER to leg B and mirrors its NOTIFYs to leg A', async () => {
+    const refer = a.dialog.request('REFER', { headers: { 'Refer-To': '<sip:carol@127.0.0.1>', 'Referred-By': '<sip:alice@127.0.0.1>' } });
+    const relayed = await b.next('REFER');
+    assert.equal(relayed.headers.get('Refer-To'), '<sip:carol@127.0.0.1>');
+    assert.equal(relayed.headers.get('Referred-By'), '<sip:alice@127.0.0.1>');
+    assert.equal((await refer).status, 202);
+    for (const [state, fragment, expected] of [
+      ['active', 'SIP/2.0 180 Ringing', 'SIP/2.0 100 Trying'],
+      ['terminated;reason=noresource', 'SIP/2.0 486 Busy Here', 'SIP/2.0 486 Busy Here'],
+    ] as const) {
+      const sent = b.dialog.request('NOTIFY', { headers: { Event: 'refer', 'Subscription-State': state }, contentType: 'message/sipfrag', body: `${fragment}\r\n` });
+      const mirrored = await a.next('NOTIFY');
+      assert.equal(mirrored.body.toString('utf8').trim(), expected);
+      assert.equal(mirrored.headers.get('Subscription-State'), state);
+      assert.equal((await sent).status, 200);
+    }
+  });
+
+  it('refuses SUBSCRIBE (trenscrypter) and one without Expires', async () => {
+    const refused = await caller.ua.request('SUBSCRIBE', `sip:bob@127.0.0.1:${b2bua.port}`, { headers: { Event: 'message-summary', Expires: '3600' } });
+    assert.equal(refused.status, 488);
+    const noExpires = await caller.ua.request('SUBSCRIBE', `sip:bob@127.0.0.1:${b2bua.port}`, { headers: { Event: 'presence' } });
+    assert.equal(noExpires.status, 488);
+    assert.match(noExpires.reason, /Expires/);
+  });
+});

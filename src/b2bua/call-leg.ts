@@ -49,6 +49,11 @@ export class CallLeg {
     this.host.applySettings(this.index, negotiated.settings);
   }
 
+  /** A new SDP stated on the leg by a media change: the hold logic's wanted direction still holds. */
+  restated(negotiated: NegotiatedLeg): void {
+    this.stated(negotiated, this.host.wantedDirection(this.index));
+  }
+
   /** Our SDP restated as an offer with the wanted direction (a re-INVITE without SDP asks for one). */
   restate(): { sdp: string; offered: NegotiatedLeg; wanted: MediaDirection } {
     const wanted = this.host.wantedDirection(this.index);

@@ -2,18 +2,15 @@
 // and the media bridge between them. A call ends once both legs are over; each leg's end ends the
 // other (BYE, CANCEL, or leg A's refusal with leg B's final status).
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { BridgeStats, LegIndex, LegSettings, MediaBridge, MediaDirection } from '../media/bridge.js';
+import type { BridgeStats, LegIndex, MediaBridge, MediaDirection } from '../media/bridge.js';
 import type { MediaEngine } from '../media/engine.js';
 import { PortsExhaustedError } from '../media/errors.js';
-import { newIceCredentials } from '../media/ice.js';
 import type { NatAddresses } from '../config/rules.js';
 import type { SessionDescription } from 'sdp-transform';
-import { bridgedMediaLines, buildLegAAnswer, buildLegBOffer, type LegAAnswer, type LegBOffer, type LocalLeg } from '../sdp/bridge-sdp.js';
+import { bridgedMediaLines, DEFAULT_SRTP_SUITES, type LegAAnswer, type LegBOffer } from '../sdp/bridge-sdp.js';
 import type { CodecFilter } from '../sdp/codecs.js';
 import { SdpError } from '../sdp/errors.js';
-import { parseSdp } from '../sdp/parse.js';
 import type { NegotiatedLeg } from '../sdp/renegotiate.js';
 import { TransactionTimeoutError } from '../sip/errors.js';
 import { formatNameAddr } from '../sip/header-values.js';
@@ -25,9 +22,11 @@ import type { ServerRequest } from '../sip/ua/server-request.js';
 import type { UserAgent } from '../sip/ua/user-agent.js';
 import { formatUri } from '../sip/uri.js';
 import type { Logger } from '../log/logger.js';
-import type { Application, CallView, LegBPlan } from './application.js';
+import type { Application, CallView, LegBMedia } from './application.js';
 import { CallRefusedError } from './errors.js';
 import { legAOffer, legAView, sdpBody } from './leg-a-view.js';
+import { CallMedia } from './call-media.js';
+import { changeMedia } from './media-change.js';
 import { CallLeg, type LegHost } from './call-leg.js';
 import { wantedDirection } from './hold.js';
 import { handleSessionUpdate, type SessionUpdateContext } from './session-update.js';
@@ -89,6 +88,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
   private incomingTimer?: NodeJS.Timeout;
   /** Both legs once leg A is answered: re-INVITE, UPDATE, INFO, REFER and NOTIFY cross between them. */
   private legs?: [CallLeg, CallLeg];
+  /** Leg A's encryption as its offer asked, for the offers a media change makes to it. */
+  private legAEncryption?: LegBMedia;
   private transfers?: TransferRelay;
 
   /** Checks the offer, asks the application, binds the media ports and sends leg B's INVITE. Throws CallRefusedError. */
@@ -112,7 +113,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     const media = new CallMedia(bridge, lines.map(({ line }) => line), address, context);
     let legBOffer: LegBOffer;
     try {
-      legBOffer = refuseOnSdpError(() => media.legBOffer(offer, decision));
+      legBOffer = refuseOnSdpError(() => media.offer(1, offer, { media: decision.media }));
     } catch (error) {
       void bridge.close();
       context.application.onCallEnd(view);
@@ -146,7 +147,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     this.legB.on('failed', (error) => this.onLegBFailed(error instanceof TransactionTimeoutError ? 408 : 503));
     legA.on('cancel', () => this.onLegAEnded());
     legA.on('failed', () => this.onLegAEnded());
-    media.bridge.on('rtp-timeout', () => this.terminate(END_REASONS.noRtp));
+    media.on('rtp-timeout', () => this.terminate(END_REASONS.noRtp));
     this.incomingTimer = setTimeout(() => this.terminate(END_REASONS.incomingTimeout, 408), INCOMING_TIMEOUT_MS);
     this.incomingTimer.unref();
     if (settings.maxCallDurationMs > 0) {
@@ -170,7 +171,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
   }
 
   async stats(): Promise<CallStats> {
-    return { callIdA: this.legA.request.callId, callIdB: this.legB.callId, answered: this.answered, media: await this.media.bridge.stats() };
+    return { callIdA: this.legA.request.callId, callIdB: this.legB.callId, answered: this.answered, media: await this.media.stats() };
   }
 
   /**
@@ -229,8 +230,9 @@ export class Call extends EventEmitter<{ ended: [] }> {
     // answered now, without waiting for the first packet as Flexisip's StreamsRunning does.
     const answered = this.legA.accept({ body: answer.sdp });
     clearTimeout(this.incomingTimer);
+    this.legAEncryption = answer.legAMode === 'sdes' ? { mode: 'sdes', srtpSuites: DEFAULT_SRTP_SUITES } : { mode: answer.legAMode };
     this.legA.dialog!.once('terminated', () => this.onLegAEnded());
-    this.bridgeDialogs(this.legA.dialog!, dialog, this.media.negotiatedLegs(answer, this.legBOffer));
+    this.bridgeDialogs(this.legA.dialog!, dialog, this.media.negotiated(answer, this.legBOffer));
     // An ACK timeout ends leg A's dialog ('terminated' above); nothing more to do here.
     answered.catch(() => undefined);
   }
@@ -282,8 +284,13 @@ export class Call extends EventEmitter<{ ended: [] }> {
   private readonly sessionUpdates: SessionUpdateContext = {
     wantedDirection: (leg) => this.wantedDirection(leg.index),
     responseHeaders: () => ({}),
-    changeMedia: (_from, _offer, request) => {
-      request.respond(488, { reason: 'Adding or Removing Media Is Not Supported' });
+    changeMedia: (from, offer, request) => {
+      changeMedia(from, this.legs![1 - from.index]!, offer, request, {
+        media: this.media,
+        codecFilter: this.context.settings.codecFilter,
+        encryptionOf: (leg) => (leg === 1 ? this.view.plan.media : this.legAEncryption!),
+        logger: this.context.logger,
+      });
     },
   };
 
@@ -291,7 +298,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
   private answerFor(response: SipResponse): LegAAnswer | undefined {
     const body = sdpBody(response);
     if (body === undefined) return undefined;
-    return this.media.applyAnswer(this.offer, this.legBOffer, body);
+    return this.media.answer(0, this.offer, this.legBOffer, body);
   }
 
   /** Leg B ended without an answer: leg A, never answered, gets its status (§3.5). */
@@ -350,101 +357,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
     clearTimeout(this.incomingTimer);
     for (const leg of this.legs ?? []) leg.end();
     this.context.application.onCallEnd(this.view);
-    this.media.bridge.close().catch((error: Error) => this.context.logger.warn({ reason: error.message }, 'media bridge close failed'));
+    this.media.close().catch((error: Error) => this.context.logger.warn({ reason: error.message }, 'media bridge close failed'));
     this.emit('ended');
-  }
-}
-
-/** The media of one call: the bridge, and what each leg's SDP says of its ports and security. */
-class CallMedia {
-  private readonly legA: LocalLeg;
-  private readonly legB: LocalLeg;
-
-  constructor(
-    readonly bridge: MediaBridge,
-    /** The media line of each bridge stream. */
-    private readonly lines: number[],
-    address: string,
-    private readonly context: CallContext,
-  ) {
-    this.legA = this.localLeg(0, address);
-    this.legB = this.localLeg(1, address);
-  }
-
-  legBOffer(offer: SessionDescription, plan: LegBPlan): LegBOffer {
-    if (plan.media.mode === 'zrtp') this.legB.zrtpHelloHashes = this.helloHashes(1);
-    return buildLegBOffer(offer, {
-      mode: plan.media.mode,
-      ...(plan.media.mode === 'sdes' ? { srtpSuites: plan.media.srtpSuites } : {}),
-      local: this.legB,
-      dtlsFingerprint: this.context.engine.dtlsFingerprint,
-      codecFilter: this.context.settings.codecFilter,
-    });
-  }
-
-  /** Builds leg A's answer from leg B's and configures both legs of every stream in the engine. */
-  applyAnswer(offer: SessionDescription, legBOffer: LegBOffer, legBAnswer: string): LegAAnswer {
-    this.legA.zrtpHelloHashes ??= this.needsZrtp(offer) ? this.helloHashes(0) : undefined;
-    const answer = buildLegAAnswer(offer, legBOffer, legBAnswer, { local: this.legA, dtlsFingerprint: this.context.engine.dtlsFingerprint });
-    for (const stream of answer.streams) {
-      const index = this.lines.indexOf(stream.line);
-      this.bridge.updateLeg(index, 0, stream.legs[0]);
-      this.bridge.updateLeg(index, 1, stream.legs[1]);
-    }
-    return answer;
-  }
-
-  /** What each leg stated and negotiated in the first offer/answer (renegotiations start from it). */
-  negotiatedLegs(answer: LegAAnswer, legBOffer: LegBOffer): [NegotiatedLeg, NegotiatedLeg] {
-    const settingsA: (LegSettings | undefined)[] = [];
-    const settingsB: (LegSettings | undefined)[] = [];
-    for (const stream of answer.streams) {
-      settingsA[stream.line] = stream.legs[0];
-      settingsB[stream.line] = stream.legs[1];
-    }
-    const oursB = parseSdp(legBOffer.sdp);
-    // Leg B was offered every suite; only the one it chose is restated.
-    settingsB.forEach((settings, line) => {
-      const media = oursB.media[line];
-      if (settings?.srtp && media) media.crypto = media.crypto?.filter(({ suite }) => suite === settings.srtp!.suite);
-    });
-    return [
-      { ours: parseSdp(answer.sdp), settings: settingsA },
-      { ours: oursB, settings: settingsB },
-    ];
-  }
-
-  applyLeg(leg: LegIndex, settings: (LegSettings | undefined)[]): void {
-    settings.forEach((legSettings, line) => {
-      const stream = this.lines.indexOf(line);
-      if (legSettings && stream >= 0) this.bridge.updateLeg(stream, leg, legSettings);
-    });
-  }
-
-  /** An `a=zrtp-hash:` line anywhere in the offer, session or media level. */
-  private needsZrtp(offer: SessionDescription): boolean {
-    return [offer, ...offer.media].some((level) => level.invalid?.some(({ value }) => value.startsWith('zrtp-hash:')));
-  }
-
-  private helloHashes(leg: 0 | 1): (string | undefined)[] {
-    const hashes: (string | undefined)[] = [];
-    this.lines.forEach((line, stream) => (hashes[line] = this.bridge.zrtpHelloHash(stream, leg)));
-    return hashes;
-  }
-
-  private localLeg(leg: 0 | 1, address: string): LocalLeg {
-    const ports: LocalLeg['ports'] = [];
-    this.lines.forEach((line, stream) => {
-      const { rtpPort, rtcpPort } = this.bridge.streams[stream]!.legs[leg];
-      ports[line] = { rtpPort, rtcpPort };
-    });
-    const local: LocalLeg = { address, ports };
-    const { enableIce, natAddresses } = this.context.settings;
-    if (enableIce) {
-      const nat = isIPv6(address) ? natAddresses.ipv6 : natAddresses.ipv4;
-      local.ice = { credentials: newIceCredentials(), ...(nat ? { natAddresses: [nat] } : {}) };
-    }
-    return local;
   }
 }
 

@@ -11,14 +11,23 @@ import { answerCalls, audioPort, call, PLAIN_OFFER, startAgent, startB2bua, stop
 const direction = (sdp: string): string => /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(sdp)?.[1] ?? 'sendrecv';
 const withDirection = (sdp: string, value: string): string => `${sdp.replace(/^a=(sendrecv|sendonly|recvonly|inactive)\r\n/m, '')}a=${value}\r\n`;
 const ANSWER_TO: Record<string, string> = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' };
+const VIDEO = 'm=video 6002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n';
+const mediaPorts = (sdp: string): number[] => [...sdp.matchAll(/^m=\w+ (\d+) /gm)].map((match) => Number(match[1]));
+
+/** A plain UA's answer to an offer: every line accepted (or refused) as offered, on its own ports. */
+function mirrorAnswer(offer: string): string {
+  const offered = direction(offer);
+  const lines = offer
+    .replace(/^o=.*$/m, 'o=- 7 7 IN IP4 127.0.0.1\r')
+    .replace(/^m=(\w+) ([1-9]\d*) /gm, (_all, kind: string, port: string) => `m=${kind} ${Number(port) + 2000} `)
+    .replace(/^a=(sendrecv|sendonly|recvonly|inactive)\r\n/gm, '');
+  return `${lines}a=${ANSWER_TO[offered]!}\r\n`;
+}
 
 /** An agent's side of an established call: answers re-INVITEs as a plain UA would and keeps them. */
 class Party {
   readonly received: SipRequest[] = [];
-  constructor(
-    readonly dialog: Dialog,
-    private readonly ownSdp: string,
-  ) {
+  constructor(readonly dialog: Dialog) {
     dialog.on('request', (request: ServerRequest) => this.onRequest(request));
   }
 
@@ -43,8 +52,7 @@ class Party {
   private onRequest(request: ServerRequest): void {
     this.received.push(request.request);
     if (request.method === 'INVITE') {
-      const offered = direction(request.request.body.toString('utf8'));
-      request.respond(200, { body: withDirection(this.ownSdp, ANSWER_TO[offered]!) });
+      request.respond(200, { body: mirrorAnswer(request.request.body.toString('utf8')) });
     } else {
       request.respond(request.method === 'REFER' ? 202 : 200);
     }
@@ -65,8 +73,8 @@ describe('b2bua in-dialog requests', () => {
     const legB = calls.next();
     const { dialog } = await call(caller, b2bua.port);
     assert.ok(dialog);
-    a = new Party(dialog, PLAIN_OFFER);
-    b = new Party(await legB, PLAIN_OFFER.replace('6000', '7000'));
+    a = new Party(dialog);
+    b = new Party(await legB);
   });
 
   afterEach(async () => {
@@ -103,6 +111,23 @@ describe('b2bua in-dialog requests', () => {
     const bResume = await b.dialog.reinvite({ body: PLAIN_OFFER.replace('6000', '7000') });
     assert.equal(direction(bResume.body.toString('utf8')), 'sendrecv');
     assert.equal(direction((await a.next('INVITE')).body.toString('utf8')), 'sendrecv');
+  });
+
+  it('video added by leg A is offered to leg B and answered with its answer; removed the same way', async () => {
+    const added = await a.dialog.reinvite({ body: PLAIN_OFFER + VIDEO });
+    assert.equal(added.status, 200);
+    const legBOffer = (await b.next('INVITE')).body.toString('utf8');
+    assert.match(legBOffer, /^m=video [1-9]\d* RTP\/AVP 96\r$/m);
+    assert.match(legBOffer, /^a=rtpmap:96 VP8\/90000\r$/m);
+    const answerPorts = mediaPorts(added.body.toString('utf8'));
+    assert.equal(answerPorts.length, 2);
+    assert.ok(answerPorts.every((port) => port > 0), 'both lines accepted');
+    const removed = await a.dialog.reinvite({ body: PLAIN_OFFER + VIDEO.replace('6002', '0') });
+    assert.equal(removed.status, 200);
+    assert.equal(mediaPorts(removed.body.toString('utf8'))[1], 0);
+    assert.equal(mediaPorts((await b.next('INVITE')).body.toString('utf8'))[1], 0);
+    // The audio line kept its ports through both changes.
+    assert.equal(mediaPorts(removed.body.toString('utf8'))[0], answerPorts[0]);
   });
 
   it('a session refresh (UPDATE without SDP, re-INVITE with the same SDP) stays on its leg', async () => {

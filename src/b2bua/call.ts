@@ -27,6 +27,16 @@ import { CallRefusedError } from './errors.js';
 import { legAOffer, legAView, sdpBody } from './leg-a-view.js';
 import { CallMedia } from './call-media.js';
 import { changeMedia } from './media-change.js';
+import {
+  MIN_SESSION_EXPIRES,
+  refreshHeaders,
+  SessionIntervalTooSmallError,
+  SessionTimer,
+  uacTerms,
+  uasResponseHeaders,
+  uasTerms,
+  type SessionTimerTerms,
+} from './session-timer.js';
 import { CallLeg, type LegHost } from './call-leg.js';
 import { wantedDirection } from './hold.js';
 import { handleSessionUpdate, type SessionUpdateContext } from './session-update.js';
@@ -59,6 +69,7 @@ export const END_REASONS = {
   maxDuration: 'SIP;cause=408;text="Maximum call duration reached"',
   shutdown: 'SIP;cause=503;text="B2BUA shutting down"',
   incomingTimeout: 'SIP;cause=408;text="Callee did not answer in time"',
+  sessionExpired: 'SIP;cause=408;text="Session timer expired"',
 } as const;
 
 /** Leg A may ring this long while leg B is being set up (reference §3.1, RFC 3261 §16.6 step 11). */
@@ -91,11 +102,13 @@ export class Call extends EventEmitter<{ ended: [] }> {
   /** Leg A's encryption as its offer asked, for the offers a media change makes to it. */
   private legAEncryption?: LegBMedia;
   private transfers?: TransferRelay;
+  private readonly sessionTimers: (SessionTimer | undefined)[] = [];
 
   /** Checks the offer, asks the application, binds the media ports and sends leg B's INVITE. Throws CallRefusedError. */
   static start(legA: ServerInviteSession, context: CallContext): Call {
     const offer = refuseOnSdpError(() => legAOffer(legA.request));
     const legAInfo = refuseOnSdpError(() => legAView(legA.request, offer));
+    const legATimer = sessionTermsOf(legA);
     const decision = context.application.onCallCreate(legAInfo);
     if (decision.kind === 'decline') throw new CallRefusedError(decision.status, decision.reason);
     const view: CallView = { legA: legAInfo, plan: decision };
@@ -119,7 +132,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
       context.application.onCallEnd(view);
       throw error;
     }
-    return new Call(legA, offer, view, media, legBOffer, context);
+    return new Call(legA, offer, view, media, legBOffer, legATimer, context);
   }
 
   private constructor(
@@ -128,6 +141,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
     view: CallView,
     private readonly media: CallMedia,
     private readonly legBOffer: LegBOffer,
+    /** Leg A's session timer, when its INVITE asked for one. */
+    private readonly legATimer: SessionTimerTerms | undefined,
     private readonly context: CallContext,
   ) {
     super();
@@ -228,11 +243,12 @@ export class Call extends EventEmitter<{ ended: [] }> {
     }
     // Both legs' engine settings were applied by answerFor (updateLeg is synchronous): leg A is
     // answered now, without waiting for the first packet as Flexisip's StreamsRunning does.
-    const answered = this.legA.accept({ body: answer.sdp });
+    const answered = this.legA.accept({ body: answer.sdp, headers: uasResponseHeaders(this.legATimer, this.legA.request) });
     clearTimeout(this.incomingTimer);
     this.legAEncryption = answer.legAMode === 'sdes' ? { mode: 'sdes', srtpSuites: DEFAULT_SRTP_SUITES } : { mode: answer.legAMode };
     this.legA.dialog!.once('terminated', () => this.onLegAEnded());
     this.bridgeDialogs(this.legA.dialog!, dialog, this.media.negotiated(answer, this.legBOffer));
+    this.startSessionTimers([this.legATimer, uacTerms(response)]);
     // An ACK timeout ends leg A's dialog ('terminated' above); nothing more to do here.
     answered.catch(() => undefined);
   }
@@ -251,6 +267,27 @@ export class Call extends EventEmitter<{ ended: [] }> {
     this.transfers = new TransferRelay((referTo) => application.onTransfer(referTo, this.view), this.context.findLegB);
     dialogA.on('request', (request) => this.onInDialogRequest(legs[0], legs[1], request));
     dialogB.on('request', (request) => this.onInDialogRequest(legs[1], legs[0], request));
+  }
+
+  private startSessionTimers(terms: [SessionTimerTerms | undefined, SessionTimerTerms | undefined]): void {
+    terms.forEach((legTerms, index) => {
+      if (!legTerms) return;
+      const leg = this.legs![index]!;
+      const timer = new SessionTimer(
+        legTerms,
+        (current) => {
+          leg.dialog
+            .request('UPDATE', { headers: refreshHeaders(current) })
+            .then((response) => {
+              if (response.status >= 300) this.context.logger.info({ callId: leg.dialog.callId, status: response.status }, 'session refresh refused');
+            })
+            .catch(() => undefined) // a dead peer ends the dialog (408/481) and the call with it
+            .finally(() => timer.restart());
+        },
+        () => this.terminate(END_REASONS.sessionExpired),
+      );
+      this.sessionTimers[index] = timer;
+    });
   }
 
   private wantedDirection(leg: LegIndex): MediaDirection {
@@ -283,7 +320,12 @@ export class Call extends EventEmitter<{ ended: [] }> {
 
   private readonly sessionUpdates: SessionUpdateContext = {
     wantedDirection: (leg) => this.wantedDirection(leg.index),
-    responseHeaders: () => ({}),
+    responseHeaders: (leg, request) => {
+      const timer = this.sessionTimers[leg.index];
+      if (!timer) return {};
+      timer.restart();
+      return uasResponseHeaders(timer.terms, request.request);
+    },
     changeMedia: (from, offer, request) => {
       changeMedia(from, this.legs![1 - from.index]!, offer, request, {
         media: this.media,
@@ -356,6 +398,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     clearTimeout(this.durationTimer);
     clearTimeout(this.incomingTimer);
     for (const leg of this.legs ?? []) leg.end();
+    for (const timer of this.sessionTimers) timer?.stop();
     this.context.application.onCallEnd(this.view);
     this.media.close().catch((error: Error) => this.context.logger.warn({ reason: error.message }, 'media bridge close failed'));
     this.emit('ended');
@@ -367,7 +410,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
  * (translated to our leg B when it names a leg A we bridge) (reference §3.2 steps 4–5).
  */
 function legBHeaders(legA: ServerInviteSession, findLegB: ReplacesLookup): Record<string, string> {
-  const headers: Record<string, string> = { ...B2BUA_MARKER };
+  // `timer`: the callee may impose a session timer (RFC 4028 §7.1); we ask for none ourselves.
+  const headers: Record<string, string> = { ...B2BUA_MARKER, Supported: 'timer' };
   const referredBy = legA.request.headers.get('Referred-By');
   if (referredBy) headers['Referred-By'] = referredBy;
   const replaces = legA.request.headers.get('Replaces');
@@ -387,6 +431,16 @@ function relayRequest(request: ServerRequest, to: Dialog): void {
   to.request(request.method, { headers: forwarded, body, ...(contentType ? { contentType } : {}) })
     .then((response) => request.respond(response.status, { reason: response.reason }))
     .catch(() => request.respond(408));
+}
+
+/** Leg A's session timer terms; 422 with our Min-SE when its interval is too small (RFC 4028 §8.1). */
+function sessionTermsOf(legA: ServerInviteSession): SessionTimerTerms | undefined {
+  try {
+    return uasTerms(legA.request);
+  } catch (error) {
+    if (!(error instanceof SessionIntervalTooSmallError)) throw error;
+    throw new CallRefusedError(422, 'Session Interval Too Small', { 'Min-SE': String(MIN_SESSION_EXPIRES) });
+  }
 }
 
 /** SdpError → CallRefusedError with its status and reason (§3.5: no leg B for an offer we cannot use). */

@@ -85,7 +85,7 @@ export class BridgingCore implements B2buaCore {
     } catch (error) {
       if (!(error instanceof CallRefusedError)) throw error;
       logger.info({ callId: session.request.callId, status: error.status, reason: error.reason }, 'call refused');
-      session.reject(error.status, { reason: error.reason });
+      session.reject(error.status, { reason: error.reason, ...(error.headers ? { headers: error.headers } : {}) });
       return;
     }
     this.calls.add(call);

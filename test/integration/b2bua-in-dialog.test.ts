@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Dialog } from '../../src/sip/dialog/dialog.js';
-import type { SipRequest } from '../../src/sip/message.js';
+import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import type { ServerRequest } from '../../src/sip/ua/server-request.js';
 import { answerCalls, audioPort, call, PLAIN_OFFER, startAgent, startB2bua, stopAgent, type Agent, type B2bua } from './b2bua-harness.js';
 
@@ -173,5 +173,48 @@ describe('b2bua in-dialog requests', () => {
     const noExpires = await caller.ua.request('SUBSCRIBE', `sip:bob@127.0.0.1:${b2bua.port}`, { headers: { Event: 'presence' } });
     assert.equal(noExpires.status, 488);
     assert.match(noExpires.reason, /Expires/);
+  });
+});
+
+describe('b2bua session timers (RFC 4028)', () => {
+  let caller: Agent;
+  let callee: Agent;
+  beforeEach(async () => {
+    [caller, callee] = await Promise.all([startAgent(), startAgent()]);
+  });
+  afterEach(async () => {
+    await Promise.all([stopAgent(caller), stopAgent(callee)]);
+  });
+
+  /** Calls with `headers` on leg A's INVITE; resolves with leg A's final response and the INVITE leg B got. */
+  function callWith(b2bua: B2bua, headers: Record<string, string>): Promise<{ response: SipResponse; dialog?: Dialog }> {
+    const session = caller.ua.invite(`sip:bob@127.0.0.1:${b2bua.port}`, { from: '<sip:alice@127.0.0.1>', body: PLAIN_OFFER, headers });
+    return new Promise((resolve, reject) => {
+      session.on('accepted', (response, dialog) => resolve({ response, dialog }));
+      session.on('rejected', (response) => resolve({ response }));
+      session.on('failed', reject);
+    });
+  }
+
+  it("honours leg A's Session-Expires in the 200, offers `timer` on leg B, refuses an interval under Min-SE with 422", async () => {
+    const b2bua = await startB2bua(callee.port);
+    const legB = answerCalls(callee).next();
+    const { response, dialog } = await callWith(b2bua, { Supported: 'timer', 'Session-Expires': '1800;refresher=uac' });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('Session-Expires'), '1800;refresher=uac');
+    assert.equal(response.headers.get('Require'), 'timer');
+    const invite = callee.invites[0]!;
+    assert.match(invite.headers.get('Supported') ?? '', /\btimer\b/);
+    assert.equal(invite.headers.get('Session-Expires'), undefined);
+    // A refresh from the caller is answered on its leg with the terms restated.
+    const refresh = await dialog!.request('UPDATE', { headers: { 'Session-Expires': '1800;refresher=uac', Supported: 'timer' } });
+    assert.equal(refresh.headers.get('Session-Expires'), '1800;refresher=uac');
+    await (await legB).bye();
+    const tooSmall = await callWith(b2bua, { Supported: 'timer', 'Session-Expires': '30' });
+    assert.equal(tooSmall.response.status, 422);
+    assert.equal(tooSmall.response.headers.get('Min-SE'), '90');
+    assert.equal(callee.invites.length, 1, 'no leg B for the refused call');
+    await b2bua.core().whenIdle();
+    await b2bua.daemon.drain();
   });
 });

@@ -42,6 +42,8 @@ abstract class ClientTransactionBase extends TransactionBase<ClientTransactionSt
 /** §17.1.1: Calling → Proceeding → Accepted (2xx, RFC 6026) or Completed (300-699, ACK sent here). */
 export class ClientInviteTransaction extends ClientTransactionBase {
   private ack?: SipRequest;
+  /** A CANCEL for this INVITE went out: a final response is due within 64*T1 (§9.1). */
+  private cancelled = false;
 
   constructor(options: ClientTransactionOptions) {
     super(options, 'calling');
@@ -64,6 +66,16 @@ export class ClientInviteTransaction extends ClientTransactionBase {
     });
   }
 
+  /**
+   * §9.1: once a CANCEL is sent, a UAC that gets no final response within 64*T1 gives the INVITE
+   * up (a peer that answered the CANCEL but never the INVITE would otherwise hold it forever).
+   */
+  cancelSent(): void {
+    if (this.state !== 'calling' && this.state !== 'proceeding') return;
+    this.cancelled = true;
+    this.timers.deadline(64 * this.options.timers.t1, () => this.fail(new TransactionTimeoutError('INVITE', 'CANCEL 64*T1')));
+  }
+
   receiveResponse(response: SipResponse): void {
     const status = response.status;
     switch (this.state) {
@@ -71,8 +83,10 @@ export class ClientInviteTransaction extends ClientTransactionBase {
       case 'proceeding':
         if (status < 200) {
           this.state = 'proceeding';
-          // Timers A and B stop: in Proceeding the TU decides how long to wait (§17.1.1.2).
-          this.timers.stopAll();
+          // Timers A and B stop: in Proceeding the TU decides how long to wait (§17.1.1.2), unless
+          // it cancelled.
+          if (this.cancelled) this.timers.stopRepeat();
+          else this.timers.stopAll();
         } else if (status < 300) {
           this.state = 'accepted';
           this.timers.stopAll();

@@ -12,6 +12,7 @@ import type { Dialog, DialogState } from '../dialog/dialog.js';
 import type { MessageContent } from './messages.js';
 import type { RequestSender } from './request-sender.js';
 import { CallCancelledError } from './errors.js';
+import { ClientInviteTransaction, type ClientTransaction } from '../transaction/client-transaction.js';
 
 export type ClientInviteState = 'calling' | 'proceeding' | 'accepted' | 'rejected' | 'failed';
 
@@ -40,6 +41,7 @@ export class ClientInviteSession extends EventEmitter<{
   private readonly early = new Map<string, Dialog>();
   private readonly forks = new Map<string, Dialog>();
   private destination?: Endpoint;
+  private transaction?: ClientTransaction;
   private cancelRequested = false;
   private cancelSent = false;
 
@@ -68,6 +70,7 @@ export class ClientInviteSession extends EventEmitter<{
       .then((sent) => {
         if (!sent) return;
         this.destination = sent.destination;
+        this.transaction = sent.transaction;
         if (this.cancelRequested && this.state === 'proceeding') this.sendCancel();
       });
   }
@@ -85,6 +88,7 @@ export class ClientInviteSession extends EventEmitter<{
   private sendCancel(): void {
     if (this.cancelSent || !this.destination) return;
     this.cancelSent = true;
+    if (this.transaction instanceof ClientInviteTransaction) this.transaction.cancelSent();
     const invite = this.request;
     const headers = new SipHeaders();
     headers.append('Via', invite.headers.get('Via') ?? '');

@@ -136,6 +136,23 @@ describe('INVITE client transaction', () => {
     assert.deepEqual(seen.responses.map((r) => r.status), [180]);
   });
 
+  it('gives up 64*T1 after a CANCEL when no final response comes, whatever provisionals arrive (§9.1)', () => {
+    const req = request('INVITE');
+    const { seen, options } = clientOptions(req);
+    const tx = new ClientInviteTransaction(options);
+    tx.start();
+    tx.receiveResponse(response(req, 180));
+    tick(10_000);
+    tx.cancelSent();
+    tick(20_000);
+    tx.receiveResponse(response(req, 183));
+    advanceTo(10_000 + 31_999);
+    assert.equal(seen.errors.length, 0);
+    tick(1);
+    assert.equal((seen.errors[0] as TransactionTimeoutError).timer, 'CANCEL 64*T1');
+    assert.equal(tx.state, 'terminated');
+  });
+
   it('ACKs a non-2xx final itself, re-ACKs its retransmissions, and ends on Timer D', () => {
     const req = request('INVITE');
     const { seen, options } = clientOptions(req);

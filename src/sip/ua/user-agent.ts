@@ -72,6 +72,17 @@ export interface InviteOptions extends RequestOptions {
 }
 
 export const ALLOWED_METHODS = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY';
+/** Option tags of the extensions we implement (Require of a request, RFC 3261 §8.2.2.3). */
+export const SUPPORTED_EXTENSIONS = new Set(['timer', 'replaces']);
+
+function unsupportedRequirements(request: SipRequest): string[] {
+  return request.headers
+    .getLines('Require')
+    .flatMap((line) => line.split(','))
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '' && !SUPPORTED_EXTENSIONS.has(tag.toLowerCase()));
+}
+
 /** Methods we know but do not serve without a 'request' listener: 405 rather than 501. */
 const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'PUBLISH', 'REFER']);
 /** Methods that only make sense inside a dialog: 481 when no dialog matches. */
@@ -180,6 +191,12 @@ export class UserAgent
   onRequest(transaction: ServerTransaction, request: SipRequest, inbound: InboundMessage): void {
     if (request.method === 'CANCEL') {
       this.onCancel(transaction, request, inbound);
+      return;
+    }
+    const unsupported = unsupportedRequirements(request);
+    if (unsupported.length > 0 && request.method !== 'ACK') {
+      // §8.2.2.3: an extension the request requires and we do not implement (100rel...) → 420.
+      new ServerRequest(transaction, request, inbound, this.responseDefaults()).respond(420, { headers: { Unsupported: unsupported.join(', ') } });
       return;
     }
     const toTag = request.to.params.get('tag');

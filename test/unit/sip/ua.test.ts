@@ -149,6 +149,15 @@ describe('UserAgent', () => {
     assert.equal((await alice.ua.request('INFO', bob.uri())).status, 481);
   });
 
+  it('refuses a request requiring an extension it lacks with 420 and Unsupported; timer is supported', async () => {
+    const call = alice.ua.invite(bob.uri(), { body: OFFER, headers: { Require: 'timer, 100rel' } });
+    const [rejected] = (await once(call, 'rejected')) as [SipResponse];
+    assert.equal(rejected.status, 420);
+    assert.equal(rejected.headers.get('Unsupported'), '100rel');
+    bob.ua.on('request', (request) => request.respond(200));
+    assert.equal((await alice.ua.request('MESSAGE', bob.uri(), { headers: { Require: 'Timer' } })).status, 200);
+  });
+
   it('hands out-of-dialog requests to a listener', async () => {
     bob.ua.on('request', (request) => request.respond(202, { headers: { 'X-Seen': request.method } }));
     const response = await alice.ua.request('MESSAGE', bob.uri(), { body: 'hi', contentType: 'text/plain' });

@@ -26,6 +26,7 @@
         'src/net/port_allocator.cc',
         'src/net/udp_socket.cc',
         'src/rtp/receive_stats.cc',
+        'src/crypto/hmac_sha1.cc',
         'src/crypto/srtp_session.cc',
         'src/crypto/suites.cc',
         'src/crypto/versions.cc',

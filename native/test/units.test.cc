@@ -161,6 +161,29 @@ TEST_CASE("key rotation keeps the old inbound key until the new one is seen; sam
   CHECK(send(oldSender, 4) == CryptoVerdict::AuthFailure);  // old key retired
 }
 
+TEST_CASE("identical keys re-applied after a sequence wrap keep the rollover counter both ways") {
+  // A hold/resume re-INVITE repeats the SDES keys. Fresh sessions would restart at ROC 0: the
+  // peer's packets would fail authentication and ours would be encrypted with the wrong index.
+  const SrtpSuite& suite = kSrtpSuites[0];
+  SrtpSession peerSender(suite, keyOf(suite, 1).data(), 30, SrtpDirection::Outbound);
+  SrtpSession peerReceiver(suite, keyOf(suite, 7).data(), 30, SrtpDirection::Inbound);
+  LegCrypto leg;
+  auto apply = [&] { leg.apply(LegMode::Srtp, SrtpKeys::prepare(suite, keyOf(suite, 7), keyOf(suite, 1))); };
+  std::vector<uint8_t> scratch(2048);
+  auto inAndBack = [&](uint16_t seq) {
+    auto packet = rtpPacket(seq, 20);
+    int length = 32;
+    CHECK(peerSender.protectRtp(packet.data(), &length) == srtp_err_status_ok);
+    CHECK(leg.unprotect(false, packet.data(), &length, scratch.data()) == CryptoVerdict::Ok);
+    CHECK(leg.protect(false, packet.data(), &length) == CryptoVerdict::Ok);  // echoed to the peer
+    CHECK(peerReceiver.unprotectRtp(packet.data(), &length) == srtp_err_status_ok);
+  };
+  apply();
+  for (uint16_t seq = 65530; seq != 4; seq++) inAndBack(seq);  // ROC 1 from seq 0
+  apply();                                                     // the re-INVITE
+  for (uint16_t seq = 4; seq != 40; seq++) inAndBack(seq);
+}
+
 TEST_CASE("srtp sessions reject a key of the wrong length") {
   std::vector<uint8_t> key(29, 1);
   CHECK_THROWS(SrtpError, SrtpSession(kSrtpSuites[0], key.data(), key.size(), SrtpDirection::Inbound));

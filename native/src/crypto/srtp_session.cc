@@ -3,16 +3,26 @@
 #include <cstring>
 #include <mutex>
 
+#include "crypto/hmac_sha1.h"
+
 namespace b2bua {
 namespace {
 
 // srtp_init runs libsrtp's self-tests and sets global state: once per process, never shut down
-// (another addon instance, e.g. in a worker_thread, may still use it).
+// (another addon instance, e.g. in a worker_thread, may still use it). Our HMAC-SHA1 goes in before
+// the first session, so every session of the process uses the same one.
 void initLibsrtpOnce() {
   static std::once_flag once;
   static srtp_err_status_t status = srtp_err_status_ok;
-  std::call_once(once, [] { status = srtp_init(); });
-  if (status != srtp_err_status_ok) throw SrtpError("srtp_init failed", status);
+  static const char* failed = "";
+  std::call_once(once, [] {
+    status = srtp_init();
+    failed = "srtp_init failed";
+    if (status != srtp_err_status_ok) return;
+    status = installHmacSha1();
+    failed = "installing HMAC-SHA1 in libsrtp failed";
+  });
+  if (status != srtp_err_status_ok) throw SrtpError(failed, status);
 }
 
 // Replay window (RFC 3711 requires >= 64): 256 packets is 5 s of audio, ample reordering room,

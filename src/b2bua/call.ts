@@ -65,12 +65,17 @@ export interface CallContext {
 
 /** Why the B2BUA itself ends an established call: the `Reason` header (RFC 3326) of both BYEs. */
 export const END_REASONS = {
-  noRtp: 'SIP;cause=408;text="No RTP received"',
-  maxDuration: 'SIP;cause=408;text="Maximum call duration reached"',
-  shutdown: 'SIP;cause=503;text="B2BUA shutting down"',
-  incomingTimeout: 'SIP;cause=408;text="Callee did not answer in time"',
-  sessionExpired: 'SIP;cause=408;text="Session timer expired"',
+  noRtp: reasonHeader(408, 'No RTP received'),
+  maxDuration: reasonHeader(408, 'Maximum call duration reached'),
+  shutdown: reasonHeader(503, 'B2BUA shutting down'),
+  incomingTimeout: reasonHeader(408, 'Callee did not answer in time'),
+  sessionExpired: reasonHeader(408, 'Session timer expired'),
 } as const;
+
+/** A Reason header value (RFC 3326); `text` is a quoted-string, so `"` and `\` are escaped. */
+export function reasonHeader(cause: number, text: string): string {
+  return `SIP;cause=${cause};text="${text.replace(/["\\]/g, (char) => `\\${char}`)}"`;
+}
 
 /** Leg A may ring this long while leg B is being set up (reference §3.1, RFC 3261 §16.6 step 11). */
 export const INCOMING_TIMEOUT_MS = 240_000;
@@ -236,7 +241,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     } catch (error) {
       if (!(error instanceof SdpError) && !(error instanceof CallRefusedError)) throw error;
       this.context.logger.warn({ callId: dialog.callId, reason: error.reason }, "leg B's answer cannot be bridged");
-      this.endReason = `SIP;cause=${error.status};text="${error.reason}"`;
+      this.endReason = reasonHeader(error.status, error.reason);
       this.endLegB();
       this.refuseLegA(error.status, error.reason);
       return;

@@ -13,11 +13,13 @@ import { isIPv6 } from 'node:net';
 import type { SessionDescription } from 'sdp-transform';
 import type { BridgeStats, LegIndex, LegSettings, MediaBridge, MediaKind } from '../media/bridge.js';
 import { newIceCredentials } from '../media/ice.js';
-import { buildLegAAnswer, buildLegBOffer, type LegAAnswer, type LegBOffer, type LocalLeg, type Origin } from '../sdp/bridge-sdp.js';
+import { bridgedMediaLines, buildLegAAnswer, buildLegBOffer, type LegAAnswer, type LegBOffer, type LocalLeg, type Origin } from '../sdp/bridge-sdp.js';
 import { parseSdp } from '../sdp/parse.js';
 import type { NegotiatedLeg } from '../sdp/renegotiate.js';
 import type { LegBMedia } from './application.js';
 import type { CallContext } from './call.js';
+import { CallRefusedError } from './errors.js';
+import { PortsExhaustedError } from '../media/errors.js';
 
 interface Slot {
   bridge: MediaBridge;
@@ -31,12 +33,34 @@ export interface OfferPlan {
 }
 
 export class CallMedia extends EventEmitter<{ 'rtp-timeout': [] }> {
+  /**
+   * The media of a call whose first offer is `offer`: a stream per bridged line, bound at `address`.
+   * Throws CallRefusedError: 488 when no line can be bridged, 503 when the ports are exhausted.
+   */
+  static forOffer(offer: SessionDescription, address: string, context: CallContext): CallMedia {
+    const lines = bridgedMediaLines(offer, context.settings.codecFilter);
+    if (lines.length === 0) throw new CallRefusedError(488, 'No Acceptable Media');
+    let bridge: MediaBridge;
+    try {
+      bridge = context.engine.createBridge(lines.map(({ kind }) => ({ kind, localAddresses: [address, address] })));
+    } catch (error) {
+      if (error instanceof PortsExhaustedError) throw new CallRefusedError(503, 'Media Ports Exhausted');
+      throw error;
+    }
+    return new CallMedia(
+      bridge,
+      lines.map(({ line }) => line),
+      address,
+      context,
+    );
+  }
+
   private readonly bridges: MediaBridge[] = [];
   /** Indexed by media line. */
   private readonly slots: (Slot | undefined)[] = [];
   private readonly local: [LocalLeg, LocalLeg];
 
-  constructor(
+  private constructor(
     bridge: MediaBridge,
     lines: number[],
     address: string,

@@ -3,12 +3,12 @@
 // other (BYE, CANCEL, or leg A's refusal with leg B's final status).
 import { EventEmitter } from 'node:events';
 import { networkInterfaces } from 'node:os';
-import type { BridgeStats, LegIndex, MediaBridge, MediaDirection } from '../media/bridge.js';
+import type { BridgeStats, LegIndex, MediaDirection } from '../media/bridge.js';
 import type { MediaEngine } from '../media/engine.js';
-import { PortsExhaustedError } from '../media/errors.js';
 import type { NatAddresses } from '../config/rules.js';
 import type { SessionDescription } from 'sdp-transform';
-import { bridgedMediaLines, DEFAULT_SRTP_SUITES, type LegAAnswer, type LegBOffer } from '../sdp/bridge-sdp.js';
+import { DEFAULT_SRTP_SUITES, type LegAAnswer, type LegBOffer } from '../sdp/bridge-sdp.js';
+import { parseSdp } from '../sdp/parse.js';
 import type { CodecFilter } from '../sdp/codecs.js';
 import { SdpError } from '../sdp/errors.js';
 import type { NegotiatedLeg } from '../sdp/renegotiate.js';
@@ -19,6 +19,7 @@ import type { Dialog } from '../sip/dialog/dialog.js';
 import type { ClientInviteSession } from '../sip/ua/client-invite-session.js';
 import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
 import type { ServerRequest } from '../sip/ua/server-request.js';
+import type { MessageContent } from '../sip/ua/messages.js';
 import type { UserAgent } from '../sip/ua/user-agent.js';
 import { formatUri } from '../sip/uri.js';
 import type { Logger } from '../log/logger.js';
@@ -80,6 +81,25 @@ export function reasonHeader(cause: number, text: string): string {
 /** Leg A may ring this long while leg B is being set up (reference §3.1, RFC 3261 §16.6 step 11). */
 export const INCOMING_TIMEOUT_MS = 240_000;
 
+/** The first offer/answer: leg A's offer, our offer to leg B made from it, and the media they bridge. */
+interface FirstExchange {
+  offer: SessionDescription;
+  sent: LegBOffer;
+  media: CallMedia;
+}
+
+/**
+ * Leg A of a late-offer call is offered plain RTP: an offerless caller expressed no encryption, and
+ * in practice is a trunk or PBX, for which RTP/AVP is the offer every one of them accepts.
+ */
+const LATE_OFFER_LEG_A_MEDIA: LegBMedia = { mode: 'none' };
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
 export interface CallStats {
   readonly callIdA: string;
   readonly callIdB: string;
@@ -108,6 +128,9 @@ export class Call extends EventEmitter<{ ended: [] }> {
   private legAEncryption?: LegBMedia;
   private transfers?: TransferRelay;
   private readonly sessionTimers: (SessionTimer | undefined)[] = [];
+  private media?: CallMedia;
+  /** Late offer: leg B's ACK carries our answer, known once leg A's ACK brings its own. */
+  private readonly lateAnswer = deferred<MessageContent>();
 
   /** Checks the offer, asks the application, binds the media ports and sends leg B's INVITE. Throws CallRefusedError. */
   static start(legA: ServerInviteSession, context: CallContext): Call {
@@ -117,35 +140,24 @@ export class Call extends EventEmitter<{ ended: [] }> {
     const decision = context.application.onCallCreate(legAInfo);
     if (decision.kind === 'decline') throw new CallRefusedError(decision.status, decision.reason);
     const view: CallView = { legA: legAInfo, plan: decision };
-    const address = mediaAddress(legA.inbound.local.address);
-    const lines = bridgedMediaLines(offer, context.settings.codecFilter);
-    let bridge: MediaBridge;
+    if (!offer) return new Call(legA, view, undefined, legATimer, context);
+    let media: CallMedia | undefined;
     try {
-      if (lines.length === 0) throw new CallRefusedError(488, 'No Acceptable Media');
-      bridge = context.engine.createBridge(lines.map(({ kind }) => ({ kind, localAddresses: [address, address] })));
+      media = CallMedia.forOffer(offer, mediaAddress(legA.inbound.local.address), context);
+      const sent = refuseOnSdpError(() => media!.offer(1, offer, { media: decision.media }));
+      return new Call(legA, view, { offer, sent, media }, legATimer, context);
     } catch (error) {
-      context.application.onCallEnd(view);
-      if (error instanceof PortsExhaustedError) throw new CallRefusedError(503, 'Media Ports Exhausted');
-      throw error;
-    }
-    const media = new CallMedia(bridge, lines.map(({ line }) => line), address, context);
-    let legBOffer: LegBOffer;
-    try {
-      legBOffer = refuseOnSdpError(() => media.offer(1, offer, { media: decision.media }));
-    } catch (error) {
-      void bridge.close();
+      void media?.close();
       context.application.onCallEnd(view);
       throw error;
     }
-    return new Call(legA, offer, view, media, legBOffer, legATimer, context);
   }
 
   private constructor(
     readonly legA: ServerInviteSession,
-    private readonly offer: SessionDescription,
     view: CallView,
-    private readonly media: CallMedia,
-    private readonly legBOffer: LegBOffer,
+    /** The offer leg A's INVITE carried; undefined for a late offer (leg B's 2xx then offers). */
+    private exchange: FirstExchange | undefined,
     /** Leg A's session timer, when its INVITE asked for one. */
     private readonly legATimer: SessionTimerTerms | undefined,
     private readonly context: CallContext,
@@ -159,21 +171,26 @@ export class Call extends EventEmitter<{ ended: [] }> {
       to: `<${formatUri(plan.callee)}>`,
       route: [settings.legBRoute],
       headers: legBHeaders(legA, context.findLegB),
-      body: legBOffer.sdp,
+      ...(exchange ? { body: exchange.sent.sdp } : { ackContent: () => this.lateAnswer.promise }),
     });
     this.legB.on('provisional', (response) => this.onLegBProvisional(response));
-    this.legB.on('accepted', (response, dialog) => this.onLegBAccepted(response, dialog));
+    this.legB.on('accepted', (response, dialog) => (this.exchange ? this.onLegBAccepted(response, dialog) : this.onLateOffer(response, dialog)));
     this.legB.on('rejected', (response) => this.onLegBFailed(response.status, response.reason));
     this.legB.on('failed', (error) => this.onLegBFailed(error instanceof TransactionTimeoutError ? 408 : 503));
     legA.on('cancel', () => this.onLegAEnded());
     legA.on('failed', () => this.onLegAEnded());
-    media.on('rtp-timeout', () => this.terminate(END_REASONS.noRtp));
+    if (exchange) this.watchMedia(exchange.media);
     this.incomingTimer = setTimeout(() => this.terminate(END_REASONS.incomingTimeout, 408), INCOMING_TIMEOUT_MS);
     this.incomingTimer.unref();
     if (settings.maxCallDurationMs > 0) {
       this.durationTimer = setTimeout(() => this.terminate(END_REASONS.maxDuration), settings.maxCallDurationMs);
       this.durationTimer.unref();
     }
+  }
+
+  private watchMedia(media: CallMedia): void {
+    this.media = media;
+    media.on('rtp-timeout', () => this.terminate(END_REASONS.noRtp));
   }
 
   /** True once leg A has its 200 (the call is bridged). */
@@ -191,7 +208,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
   }
 
   async stats(): Promise<CallStats> {
-    return { callIdA: this.legA.request.callId, callIdB: this.legB.callId, answered: this.answered, media: await this.media.stats() };
+    return { callIdA: this.legA.request.callId, callIdB: this.legB.callId, answered: this.answered, media: (await this.media?.stats()) ?? { streams: [] } };
   }
 
   /**
@@ -217,7 +234,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
     // Early media (§3.3): leg A's 183 carries the answer built from leg B's, media already bridged.
     let answer: LegAAnswer | undefined;
     try {
-      answer = this.answerFor(response);
+      // A late-offer call has nothing to answer with before leg B's 2xx offers.
+      if (this.exchange) answer = this.answerFor(response);
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       // Leg B's final answer decides; until then leg A only hears that the call progresses.
@@ -252,17 +270,75 @@ export class Call extends EventEmitter<{ ended: [] }> {
     clearTimeout(this.incomingTimer);
     this.legAEncryption = answer.legAMode === 'sdes' ? { mode: 'sdes', srtpSuites: DEFAULT_SRTP_SUITES } : { mode: answer.legAMode };
     this.legA.dialog!.once('terminated', () => this.onLegAEnded());
-    this.bridgeDialogs(this.legA.dialog!, dialog, this.media.negotiated(answer, this.legBOffer));
+    this.bridgeDialogs(this.legA.dialog!, dialog, this.media!.negotiated(answer, this.exchange!.sent));
     this.startSessionTimers([this.legATimer, uacTerms(response)]);
     // An ACK timeout ends leg A's dialog ('terminated' above); nothing more to do here.
     answered.catch(() => undefined);
+  }
+
+  /**
+   * Late offer (RFC 3261 §13.2.1): leg B's 2xx carries the offer. Leg A is answered 200 with our
+   * offer made from it; leg A's ACK brings its answer, from which leg B's ACK gets ours.
+   */
+  private onLateOffer(response: SipResponse, dialog: Dialog): void {
+    this.legBDialog = dialog;
+    dialog.once('terminated', () => this.onLegBEnded());
+    if (!this.isPending()) {
+      this.lateAnswer.resolve({});
+      void dialog.bye().catch(() => undefined);
+      return;
+    }
+    let exchange: FirstExchange;
+    try {
+      const body = sdpBody(response);
+      if (body === undefined) throw new CallRefusedError(488, 'No SDP Offer From Callee');
+      const offer = refuseOnSdpError(() => parseSdp(body));
+      const media = CallMedia.forOffer(offer, mediaAddress(this.legA.inbound.local.address), this.context);
+      this.watchMedia(media);
+      exchange = { offer, media, sent: refuseOnSdpError(() => media.offer(0, offer, { media: LATE_OFFER_LEG_A_MEDIA })) };
+    } catch (error) {
+      if (!(error instanceof CallRefusedError)) throw error;
+      this.context.logger.warn({ callId: dialog.callId, reason: error.reason }, "leg B's offer cannot be bridged");
+      this.lateAnswer.resolve({});
+      this.endReason = reasonHeader(error.status, error.reason);
+      this.endLegB();
+      this.refuseLegA(error.status, error.reason);
+      return;
+    }
+    const answered = this.legA.accept({ body: exchange.sent.sdp, headers: uasResponseHeaders(this.legATimer, this.legA.request) });
+    clearTimeout(this.incomingTimer);
+    this.legAEncryption = LATE_OFFER_LEG_A_MEDIA;
+    this.legA.dialog!.once('terminated', () => this.onLegAEnded());
+    answered.then(
+      () => this.onLateAnswer(exchange, response, dialog),
+      () => this.lateAnswer.resolve({}), // no ACK from leg A: its dialog ends, and the call
+    );
+  }
+
+  private onLateAnswer(exchange: FirstExchange, response: SipResponse, dialog: Dialog): void {
+    const ack = this.legA.receivedAck;
+    try {
+      const body = ack && sdpBody(ack);
+      if (body === undefined) throw new SdpError('ACK without the SDP answer', 488);
+      const answer = exchange.media.answer(1, exchange.offer, exchange.sent, body);
+      this.lateAnswer.resolve({ body: answer.sdp });
+      this.exchange = exchange;
+      const [legB, legA] = exchange.media.negotiated(answer, exchange.sent);
+      this.bridgeDialogs(this.legA.dialog!, dialog, [legA, legB]);
+      this.startSessionTimers([this.legATimer, uacTerms(response)]);
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.context.logger.warn({ callId: dialog.callId, reason: error.reason }, "leg A's answer cannot be bridged");
+      this.lateAnswer.resolve({});
+      this.terminate(reasonHeader(error.status, error.reason));
+    }
   }
 
   // ---- in-dialog requests, once both legs are established ----
 
   private bridgeDialogs(dialogA: Dialog, dialogB: Dialog, negotiated: [NegotiatedLeg, NegotiatedLeg]): void {
     const host: LegHost = {
-      applySettings: (leg, settings) => this.media.applyLeg(leg, settings),
+      applySettings: (leg, settings) => this.media!.applyLeg(leg, settings),
       wantedDirection: (leg) => this.wantedDirection(leg),
       logger: this.context.logger,
     };
@@ -333,7 +409,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     },
     changeMedia: (from, offer, request) => {
       changeMedia(from, this.legs![1 - from.index]!, offer, request, {
-        media: this.media,
+        media: this.media!,
         codecFilter: this.context.settings.codecFilter,
         encryptionOf: (leg) => (leg === 1 ? this.view.plan.media : this.legAEncryption!),
         logger: this.context.logger,
@@ -345,7 +421,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
   private answerFor(response: SipResponse): LegAAnswer | undefined {
     const body = sdpBody(response);
     if (body === undefined) return undefined;
-    return this.media.answer(0, this.offer, this.legBOffer, body);
+    const { offer, sent, media } = this.exchange!;
+    return media.answer(0, offer, sent, body);
   }
 
   /** Leg B ended without an answer: leg A, never answered, gets its status (§3.5). */
@@ -405,7 +482,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
     for (const leg of this.legs ?? []) leg.end();
     for (const timer of this.sessionTimers) timer?.stop();
     this.context.application.onCallEnd(this.view);
-    this.media.close().catch((error: Error) => this.context.logger.warn({ reason: error.message }, 'media bridge close failed'));
+    this.lateAnswer.resolve({});
+    this.media?.close().catch((error: Error) => this.context.logger.warn({ reason: error.message }, 'media bridge close failed'));
     this.emit('ended');
   }
 }

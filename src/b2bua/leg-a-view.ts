@@ -4,7 +4,6 @@ import { offerMode } from '../sdp/bridge-sdp.js';
 import { parseSdp } from '../sdp/parse.js';
 import type { SipMessage, SipRequest } from '../sip/message.js';
 import type { LegAView } from './application.js';
-import { CallRefusedError } from './errors.js';
 
 /** The SDP body of a message, or undefined when it has none. */
 export function sdpBody(message: SipMessage): string | undefined {
@@ -14,15 +13,15 @@ export function sdpBody(message: SipMessage): string | undefined {
 }
 
 /**
- * Leg A's offer, parsed once for the whole call. INVITEs without an offer (RFC 3261 §13.2.1 late
- * offer) are not bridged yet. Throws SdpError when the offer does not parse.
+ * Leg A's offer, parsed once for the whole call; undefined for an INVITE without one (RFC 3261
+ * §13.2.1 late offer). Throws SdpError when the offer does not parse.
  */
-export function legAOffer(invite: SipRequest): SessionDescription {
+export function legAOffer(invite: SipRequest): SessionDescription | undefined {
   const offer = sdpBody(invite);
-  if (offer === undefined) throw new CallRefusedError(488, 'No SDP Offer');
-  return parseSdp(offer);
+  return offer === undefined ? undefined : parseSdp(offer);
 }
 
-export function legAView(invite: SipRequest, offer: SessionDescription): LegAView {
-  return { requestUri: invite.uri, from: invite.from, to: invite.to, mediaMode: offerMode(offer) };
+/** Without an offer the caller asked for no encryption: its mode is `none`. */
+export function legAView(invite: SipRequest, offer: SessionDescription | undefined): LegAView {
+  return { requestUri: invite.uri, from: invite.from, to: invite.to, mediaMode: offer ? offerMode(offer) : 'none' };
 }

@@ -218,3 +218,47 @@ describe('b2bua session timers (RFC 4028)', () => {
     await b2bua.daemon.drain();
   });
 });
+
+describe('b2bua late offer (INVITE without SDP)', () => {
+  let caller: Agent;
+  let callee: Agent;
+  beforeEach(async () => {
+    [caller, callee] = await Promise.all([startAgent(), startAgent()]);
+  });
+  afterEach(async () => {
+    await Promise.all([stopAgent(caller), stopAgent(callee)]);
+  });
+
+  it("leg B offers in its 200; leg A gets our plain RTP offer in its 200 and its ACK's answer reaches leg B's ACK", async () => {
+    const b2bua = await startB2bua(callee.port);
+    const legBAck = new Promise<SipRequest>((resolve) => {
+      callee.ua.on('invite', (session) => {
+        callee.invites.push(session.request);
+        session.once('ack', resolve);
+        void session.accept({ body: PLAIN_OFFER.replace('6000', '7000') + VIDEO }).then((legB) => legB.on('request', (request) => request.respond(200)));
+      });
+    });
+    let legAOffer = '';
+    const session = caller.ua.invite(`sip:bob@127.0.0.1:${b2bua.port}`, {
+      from: '<sip:alice@127.0.0.1>',
+      ackContent: (response) => {
+        legAOffer = response.body.toString('utf8');
+        return { body: mirrorAnswer(legAOffer) };
+      },
+    });
+    const [, dialog] = (await new Promise((resolve, reject) => {
+      session.on('accepted', (...args) => resolve(args));
+      session.on('failed', reject);
+    })) as [SipResponse, Dialog];
+    assert.equal(callee.invites[0]!.body.length, 0, 'leg B is called without an offer');
+    assert.match(legAOffer, /^m=audio [1-9]\d* RTP\/AVP 0 8\r$/m);
+    assert.match(legAOffer, /^m=video [1-9]\d* RTP\/AVP 96\r$/m);
+    const answerB = (await legBAck).body.toString('utf8');
+    assert.deepEqual(mediaPorts(answerB).length, 2);
+    assert.ok(mediaPorts(answerB).every((port) => port > 0), "leg B's offer is answered on both lines");
+    assert.equal((await dialog.request('INFO', { body: 'Signal=1\r\n', contentType: 'application/dtmf-relay' })).status, 200, 'the legs are bridged');
+    await dialog.bye();
+    await b2bua.core().whenIdle();
+    await b2bua.daemon.drain();
+  });
+});

@@ -24,8 +24,12 @@ export interface ClientSessionHost {
   clientSessionEnded(session: ClientInviteSession): void;
 }
 
-/** Builds what goes into the ACK of the 2xx (e.g. the answer when the 2xx carried the offer). */
-export type AckContentHook = (response: SipResponse) => MessageContent;
+/**
+ * Builds what goes into the ACK of the 2xx (e.g. the answer when the 2xx carried the offer). A
+ * promise defers the ACK (a B2BUA waits for the answer from its other leg); the 2xx's
+ * retransmissions are absorbed meanwhile.
+ */
+export type AckContentHook = (response: SipResponse) => MessageContent | Promise<MessageContent>;
 
 export class ClientInviteSession extends EventEmitter<{
   provisional: [SipResponse, Dialog | undefined];
@@ -141,7 +145,9 @@ export class ClientInviteSession extends EventEmitter<{
     const dialog = this.early.get(tag) ?? this.host.createUacDialog(this.request, response, 'confirmed');
     this.early.delete(tag);
     dialog.confirm(response);
-    dialog.ack(response, this.ackContent?.(response) ?? {});
+    const content = this.ackContent?.(response) ?? {};
+    if (content instanceof Promise) void content.then((ready) => dialog.ack(response, ready));
+    else dialog.ack(response, content);
     this.dialog = dialog;
     this.host.clientSessionEnded(this);
     this.endEarlyDialogs();

@@ -40,6 +40,8 @@ export class ServerInviteSession extends EventEmitter<{
   readonly localTag = newTag();
   state: ServerInviteState = 'incoming';
   dialog?: Dialog;
+  /** The ACK of our 2xx, once it came (its body answers a 2xx that offered). */
+  receivedAck?: SipRequest;
 
   constructor(
     private readonly host: ServerSessionHost,
@@ -77,6 +79,7 @@ export class ServerInviteSession extends EventEmitter<{
     this.host.forgetSession(this);
     try {
       const ack = await dialog.awaitAck(response, this.inbound);
+      this.receivedAck = ack;
       this.state = 'confirmed';
       this.emit('ack', ack);
       return dialog;

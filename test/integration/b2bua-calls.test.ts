@@ -1,7 +1,7 @@
 // The B2BUA core in the daemon (in process, real core, real media engine) between real peers:
 // sipp as caller and callee for basic calls, declines and CANCEL; our own UserAgent where the test
 // must read what leg B carries (headers, SDP offer) or must refuse SDP; reload and drain.
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { ServerInviteSession } from '../../src/sip/ua/server-invite-session.js';
@@ -11,7 +11,7 @@ import { killAllPeers } from '../helpers/processes.js';
 import { startSipp } from '../helpers/sipp.js';
 import { parseRtp, randomMasterKeySalt, SrtpContext } from '../helpers/srtp-oracle.js';
 import { Endpoint, UdpPeer } from '../media/harness.js';
-import { answerCalls, answerTo, audioPort, call, fixture, PLAIN_OFFER, startAgent, startB2bua, stopAgent, type Agent } from './b2bua-harness.js';
+import { agentsPerTest, answerCalls, answerTo, audioPort, call, fixture, PLAIN_OFFER, startB2bua, type Agent } from './b2bua-harness.js';
 
 describe('b2bua core between sipp peers', () => {
   after(killAllPeers);
@@ -53,12 +53,7 @@ describe('b2bua core between sipp peers', () => {
 describe('b2bua core with our own user agents', () => {
   let caller: Agent;
   let callee: Agent;
-  beforeEach(async () => {
-    [caller, callee] = await Promise.all([startAgent(), startAgent()]);
-  });
-  afterEach(async () => {
-    await Promise.all([stopAgent(caller), stopAgent(callee)]);
-  });
+  agentsPerTest((...agents) => ([caller, callee] = agents));
 
   it('answers OPTIONS with 200', async () => {
     const b2bua = await startB2bua(callee.port);

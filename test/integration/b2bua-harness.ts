@@ -16,6 +16,7 @@ import { UserAgent } from '../../src/sip/ua/user-agent.js';
 import type { ServerInviteSession } from '../../src/sip/ua/server-invite-session.js';
 import type { Dialog } from '../../src/sip/dialog/dialog.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
+import { afterEach, beforeEach } from 'node:test';
 import { freePort } from '../helpers/ports.js';
 
 export const fixture = (name: string): string => fileURLToPath(new URL(`../../../test/fixtures/sipp/${name}`, import.meta.url));
@@ -112,3 +113,15 @@ export function call(agent: Agent, port: number, body: string = PLAIN_OFFER, to 
   });
 }
 
+
+/** A caller and a callee agent, new for each test of the enclosing describe, handed to `use`. */
+export function agentsPerTest(use: (caller: Agent, callee: Agent) => void): void {
+  let agents: [Agent, Agent];
+  beforeEach(async () => {
+    agents = await Promise.all([startAgent(), startAgent()]);
+    use(...agents);
+  });
+  afterEach(async () => {
+    await Promise.all(agents.map(stopAgent));
+  });
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Dialog } from '../../src/sip/dialog/dialog.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import type { ServerRequest } from '../../src/sip/ua/server-request.js';
-import { answerCalls, audioPort, call, PLAIN_OFFER, startAgent, startB2bua, stopAgent, type Agent, type B2bua } from './b2bua-harness.js';
+import { agentsPerTest, answerCalls, audioPort, call, PLAIN_OFFER, startAgent, startB2bua, stopAgent, type Agent, type B2bua } from './b2bua-harness.js';
 
 const direction = (sdp: string): string => /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(sdp)?.[1] ?? 'sendrecv';
 const withDirection = (sdp: string, value: string): string => `${sdp.replace(/^a=(sendrecv|sendonly|recvonly|inactive)\r\n/m, '')}a=${value}\r\n`;
@@ -179,12 +179,7 @@ describe('b2bua in-dialog requests', () => {
 describe('b2bua session timers (RFC 4028)', () => {
   let caller: Agent;
   let callee: Agent;
-  beforeEach(async () => {
-    [caller, callee] = await Promise.all([startAgent(), startAgent()]);
-  });
-  afterEach(async () => {
-    await Promise.all([stopAgent(caller), stopAgent(callee)]);
-  });
+  agentsPerTest((...agents) => ([caller, callee] = agents));
 
   /** Calls with `headers` on leg A's INVITE; resolves with leg A's final response and the INVITE leg B got. */
   function callWith(b2bua: B2bua, headers: Record<string, string>): Promise<{ response: SipResponse; dialog?: Dialog }> {
@@ -222,12 +217,7 @@ describe('b2bua session timers (RFC 4028)', () => {
 describe('b2bua late offer (INVITE without SDP)', () => {
   let caller: Agent;
   let callee: Agent;
-  beforeEach(async () => {
-    [caller, callee] = await Promise.all([startAgent(), startAgent()]);
-  });
-  afterEach(async () => {
-    await Promise.all([stopAgent(caller), stopAgent(callee)]);
-  });
+  agentsPerTest((...agents) => ([caller, callee] = agents));
 
   it("leg B offers in its 200; leg A gets our plain RTP offer in its 200 and its ACK's answer reaches leg B's ACK", async () => {
     const b2bua = await startB2bua(callee.port);

@@ -12,7 +12,7 @@ import { parseSdp } from '../sdp/parse.js';
 import type { CodecFilter } from '../sdp/codecs.js';
 import { SdpError } from '../sdp/errors.js';
 import type { NegotiatedLeg } from '../sdp/renegotiate.js';
-import { TransactionTimeoutError } from '../sip/errors.js';
+import { NoTransportError, TransactionTimeoutError } from '../sip/errors.js';
 import { formatNameAddr } from '../sip/header-values.js';
 import type { SipResponse } from '../sip/message.js';
 import type { Dialog } from '../sip/dialog/dialog.js';
@@ -176,7 +176,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     this.legB.on('provisional', (response) => this.onLegBProvisional(response));
     this.legB.on('accepted', (response, dialog) => (this.exchange ? this.onLegBAccepted(response, dialog) : this.onLateOffer(response, dialog)));
     this.legB.on('rejected', (response) => this.onLegBFailed(response.status, response.reason));
-    this.legB.on('failed', (error) => this.onLegBFailed(error instanceof TransactionTimeoutError ? 408 : 503));
+    this.legB.on('failed', (error) => this.onLegBFailed(...legBFailure(error)));
     legA.on('cancel', () => this.onLegAEnded());
     legA.on('failed', () => this.onLegAEnded());
     if (exchange) this.watchMedia(exchange.media);
@@ -524,6 +524,16 @@ function sessionTermsOf(legA: ServerInviteSession): SessionTimerTerms | undefine
     if (!(error instanceof SessionIntervalTooSmallError)) throw error;
     throw new CallRefusedError(422, 'Session Interval Too Small', { 'Min-SE': String(MIN_SESSION_EXPIRES) });
   }
+}
+
+/**
+ * Leg A's refusal when leg B got no final response: 408 when it did not answer, 501 when we have no
+ * transport to reach it (reference §3.2 step 6: leg B "cannot be created"), 503 for other failures.
+ */
+function legBFailure(error: Error): [status: number, reason?: string] {
+  if (error instanceof TransactionTimeoutError) return [408];
+  if (error instanceof NoTransportError) return [501, 'No Transport To Callee'];
+  return [503];
 }
 
 /** SdpError → CallRefusedError with its status and reason (§3.5: no leg B for an offer we cannot use). */

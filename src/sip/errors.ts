@@ -24,6 +24,14 @@ export class TransportError extends Error {
   }
 }
 
+/** No listener of the protocol (or address family) a destination needs: nothing can be sent there. */
+export class NoTransportError extends TransportError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoTransportError';
+  }
+}
+
 /** A client transaction that ended without a final response (Timer B/F, transport error). */
 export class TransactionTimeoutError extends Error {
   constructor(readonly method: string, readonly timer: string) {

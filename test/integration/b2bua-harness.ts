@@ -30,12 +30,12 @@ export interface B2bua {
 }
 
 /** The daemon with the default core, leg B routed to `proxyPort` (the callee stands in for the proxy). */
-export async function startB2bua(proxyPort: number, extra = '', reloadExtra?: () => string): Promise<B2bua> {
+export async function startB2bua(proxyPort: number, extra = '', reloadExtra?: () => string, proxyTransport = 'udp'): Promise<B2bua> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'b2bua-calls-'));
   const base =
     `[b2bua-server]\ntransport=sip:127.0.0.1:${port};transport=udp\ndata-directory=${dataDir}\n` +
-    `outbound-proxy=sip:127.0.0.1:${proxyPort};transport=udp\nuser-agent=B2buaTest/1.0\n` +
+    `outbound-proxy=sip:127.0.0.1:${proxyPort};transport=${proxyTransport}\nuser-agent=B2buaTest/1.0\n` +
     `[b2bua-daemon]\nmedia-threads=1\ndrain-timeout=60\n${extra}`;
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   let core: B2buaCore | undefined;

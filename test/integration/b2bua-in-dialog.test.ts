@@ -214,6 +214,21 @@ describe('b2bua session timers (RFC 4028)', () => {
   });
 });
 
+describe('b2bua refusals of its own', () => {
+  let caller: Agent;
+  let callee: Agent;
+  agentsPerTest((...agents) => ([caller, callee] = agents));
+
+  it('501 when leg B cannot be sent: outbound-proxy over TCP, the B2BUA listening on UDP only', async () => {
+    const b2bua = await startB2bua(callee.port, '', undefined, 'tcp');
+    const { response } = await call(caller, b2bua.port);
+    assert.equal(response.status, 501);
+    assert.equal(response.reason, 'No Transport To Callee');
+    await b2bua.core().whenIdle();
+    await b2bua.daemon.drain();
+  });
+});
+
 describe('b2bua late offer (INVITE without SDP)', () => {
   let caller: Agent;
   let callee: Agent;

@@ -5,7 +5,7 @@ import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
-import { SipParseError, TransportError } from '../errors.js';
+import { SipParseError, NoTransportError, TransportError } from '../errors.js';
 import type { SipMessage, SipResponse } from '../message.js';
 import { parseMessage } from '../parser.js';
 import { serializeMessage } from '../serializer.js';
@@ -173,7 +173,7 @@ export class TransportLayer extends EventEmitter<{
     const found = listeners.find(
       (l) => l.endpoint.protocol === protocol && (family === undefined || addressFamily(l.endpoint.address) === family),
     );
-    if (!found) throw new TransportError(`no ${protocol} listener${family ? ` for IPv${family}` : ''}`);
+    if (!found) throw new NoTransportError(`no ${protocol} listener${family ? ` for IPv${family}` : ''}`);
     return { ...found.endpoint };
   }
 

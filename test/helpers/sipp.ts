@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, freePorts } from './ports.js';
+import { freeEvenPortBlock, freePort } from './ports.js';
 import { startPeer, type Peer } from './processes.js';
 import { waitForSocket } from './socket-table.js';
 
@@ -90,9 +90,11 @@ export async function startSipp(options: SippOptions): Promise<SippRun> {
 async function sippPorts(fixedSip: number | undefined): Promise<[number, number, number]> {
   const sip = fixedSip ?? (await freePort());
   for (;;) {
-    const [media, control] = await freePorts(2, { even: true });
-    const mediaRange = (p: number) => p >= media! && p <= media! + 3;
-    if (!mediaRange(sip) && !mediaRange(control!) && control !== sip) return [sip, media!, control!];
+    // All four media ports must be free: the engine of a B2BUA under test binds kernel-chosen ones.
+    const media = await freeEvenPortBlock(4);
+    const control = await freePort();
+    const mediaRange = (p: number) => p >= media && p <= media + 3;
+    if (!mediaRange(sip) && !mediaRange(control) && control !== sip) return [sip, media, control];
   }
 }
 

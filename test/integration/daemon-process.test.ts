@@ -46,6 +46,9 @@ function lastRecord(peer: Peer, msg: string): Record<string, unknown> {
  * Sends one request over UDP and resolves with the first final response. Retransmits like a UAC
  * (RFC 3261 Timer A/E, T1 = 500 ms) until a response comes: a peer may bind its socket after it logs.
  */
+/** An INVITE's probe body: the core refuses it with 400 before any leg B, which proves the INVITE reached it. */
+const BROKEN_SDP = 'v=0\r\nnot sdp\r\n';
+
 async function udpRequest(port: number, method: 'OPTIONS' | 'INVITE', extraHeaders: string[] = []): Promise<{ status: number; text: string }> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
@@ -62,9 +65,7 @@ async function udpRequest(port: number, method: 'OPTIONS' | 'INVITE', extraHeade
     `CSeq: 1 ${method}`,
     `Contact: <sip:alice@127.0.0.1:${local}>`,
     ...extraHeaders,
-    'Content-Length: 0',
-    '',
-    '',
+    ...(method === 'INVITE' ? ['Content-Type: application/sdp', `Content-Length: ${BROKEN_SDP.length}`, '', BROKEN_SDP] : ['Content-Length: 0', '', '']),
   ].join('\r\n');
   try {
     return await new Promise((resolve, reject) => {
@@ -169,7 +170,7 @@ describe('b2bua command line', () => {
     await daemon.waitFor('"msg":"b2bua started"');
     assert.equal(lastRecord(daemon, 'b2bua started').logLevel, 'debug');
     assert.equal((await udpRequest(port, 'OPTIONS')).status, 200);
-    assert.equal((await udpRequest(port, 'INVITE')).status, 488);
+    assert.equal((await udpRequest(port, 'INVITE')).status, 400);
     await daemon.waitFor('"msg":"incoming INVITE"');
     assert.equal(await daemon.kill('SIGTERM'), 0);
   });
@@ -271,7 +272,7 @@ describe('b2bua daemon', () => {
     await daemon.waitFor('"msg":"b2bua started"');
     assert.equal(lastRecord(daemon, 'b2bua started').logLevel, 'info');
     // At info level an INVITE leaves no debug record.
-    assert.equal((await udpRequest(port, 'INVITE')).status, 488);
+    assert.equal((await udpRequest(port, 'INVITE')).status, 400);
     assert.equal(records(daemon).some((record) => record.level === 'debug'), false);
 
     writeFileSync(
@@ -286,7 +287,7 @@ describe('b2bua daemon', () => {
     assert.deepEqual(reloaded.outgoingSrtpRegex, ['AEAD_AES_256_GCM .*']);
     assert.equal(reloaded.logLevel, 'debug');
     // The new level is in force: the next INVITE is logged at debug.
-    assert.equal((await udpRequest(port, 'INVITE')).status, 488);
+    assert.equal((await udpRequest(port, 'INVITE')).status, 400);
     await daemon.waitFor('"msg":"incoming INVITE"');
 
     writeFileSync(conf, `${base}[b2bua-server::trenscrypter]\noutgoing-enc-regex=zrtp .*( sdes .*\n`);
@@ -332,9 +333,9 @@ describe('b2bua behind Kamailio with packaging/kamailio/b2bua-proxy.cfg', () => 
     ]);
     await kamailio.waitFor(/Listening on/);
 
-    // The core refuses an INVITE without SDP offer with 488, which proves the INVITE went to it.
+    // The core refuses the INVITE's broken SDP with 400, which proves the INVITE went to it.
     const fromClient = await udpRequest(proxyPort, 'INVITE');
-    assert.equal(fromClient.status, 488);
+    assert.equal(fromClient.status, 400);
     assert.match(fromClient.text, /^Server: Flexisip-B2BUA\/0\.1\.0\r$/m);
     await daemon.waitFor('"msg":"incoming INVITE"');
     const seenByB2bua = records(daemon).filter((record) => record.msg === 'incoming INVITE');

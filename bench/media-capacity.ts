@@ -16,8 +16,11 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { buildTool } from './native/build.js';
-import { LineProtocolRelay, LineReader, stopChild, type CallKeys, type RelayUnderTest } from './native/relay.js';
+import { LineProtocolRelay, LineReader, type CallKeys, type RelayUnderTest } from './native/relay.js';
 import { Rtpengine } from './native/rtpengine.js';
+import { parseCapacityArgs, type CapacitySettings } from './native/capacity-args.js';
+import { launcher } from './native/launcher.js';
+import { LoadGenerator, lossless, type LoadResult } from './native/load-generator.js';
 
 const GENERATOR_CPU = 0;
 const RELAY_CPU = 1;
@@ -34,80 +37,38 @@ const KEY_SALT_LENGTH: Record<string, number> = {
 
 type RelayKind = 'bare' | 'ours' | 'rtpengine';
 
-interface Options {
+interface Options extends CapacitySettings {
   relays: RelayKind[];
-  steps: number[] | undefined;
-  durationS: number;
-  warmupS: number;
-  suiteA: string;
-  suiteB: string;
-  p99LimitUs: number;
-  realtime: boolean;
-}
-
-/** What loadgen prints on its `result` line. */
-interface LoadResult {
-  calls: number;
-  sent: number;
-  received: number;
-  lost: number;
-  authFailures: number;
-  corrupt: number;
-  duplicates: number;
-  reordered: number;
-  unknownSource: number;
-  sendErrors: number;
-  generatorOverruns: number;
-  p50Us: number;
-  p99Us: number;
-  maxUs: number;
-  forwardedPps: number;
-  relayCpuPercent: number;
-  generatorCpuPercent: number;
 }
 
 interface Step extends LoadResult {
   relay: RelayKind;
   rssPerCallBytes: number;
+  /** malloc's bytes in use per call once traffic has flowed (libsrtp's per-SSRC streams included). */
+  heapPerCallBytes: number | undefined;
   passed: boolean;
+}
+
+/** A relay under test, and for ours and the bare one, their malloc use per call on request. */
+interface StartedRelay {
+  relay: RelayUnderTest;
+  heapPerCall?: () => Promise<number>;
 }
 
 const DEFAULT_STEPS = [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000];
 const LABELS: Record<RelayKind, string> = { bare: 'bare C++ relay', ours: 'b2bua engine', rtpengine: 'rtpengine userspace' };
 
 function parseOptions(args: string[]): Options {
-  const options: Options = {
-    relays: ['bare', 'ours', 'rtpengine'],
-    steps: undefined,
-    durationS: 6,
-    warmupS: 1,
-    // Different suites on the two legs: rtpengine would otherwise pass the keys through (see rtpengine.ts).
-    suiteA: 'AES_CM_128_HMAC_SHA1_80',
-    suiteB: 'AES_CM_128_HMAC_SHA1_32',
-    p99LimitUs: 1000,
-    realtime: true,
-  };
-  for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1] ?? ''];
-    if (flag === '--no-realtime') {
-      options.realtime = false;
-      i--; // a flag without a value
-    } else if (flag === '--relays') options.relays = value.split(',') as RelayKind[];
-    else if (flag === '--calls') options.steps = value.split(',').map(Number);
-    else if (flag === '--duration') options.durationS = Number(value);
-    else if (flag === '--warmup') options.warmupS = Number(value);
-    else if (flag === '--suite') options.suiteA = value;
-    else if (flag === '--suite-b') options.suiteB = value;
-    else if (flag === '--p99-us') options.p99LimitUs = Number(value);
-    else throw new TypeError(`unknown option ${flag}`);
-  }
-  for (const relay of options.relays) {
+  let relays: RelayKind[] = ['bare', 'ours', 'rtpengine'];
+  const settings = parseCapacityArgs(args, (flag, value) => {
+    if (flag !== '--relays') return false;
+    relays = value.split(',') as RelayKind[];
+    return true;
+  });
+  for (const relay of relays) {
     if (!(relay in LABELS)) throw new TypeError(`unknown relay ${relay} (bare, ours, rtpengine)`);
   }
-  for (const suite of [options.suiteA, options.suiteB]) {
-    if (!(suite in KEY_SALT_LENGTH)) throw new TypeError(`unknown suite ${suite}`);
-  }
-  return options;
+  return { ...settings, relays };
 }
 
 function freeTcpPort(): Promise<number> {
@@ -120,35 +81,31 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
-/**
- * Command prefix that pins a process to one CPU at raised priority. The machine is shared: under
- * the default CFS, a relay woken by a packet can wait a neighbour's whole time slice (~3 ms, which
- * alone fails p99 <= 1 ms at 50 calls), so by default the tools run SCHED_FIFO; they sleep in epoll
- * when idle, and the kernel's real-time throttling still leaves neighbours 5%. --no-realtime runs
- * them at nice -10 in an autogroup of their own instead (plain nice does not cross session
- * autogroups). Every step execs, so the spawned PID is the tool's own.
- */
-function launcher(cpu: number, realtime: boolean): string[] {
-  const priority = realtime ? 'exec chrt -f 10 taskset -c "$0" "$@"' : 'exec nice -n -10 taskset -c "$0" "$@"';
-  return ['setsid', 'sh', '-c', `echo -10 > /proc/self/autogroup 2>/dev/null; ${priority}`, String(cpu)];
+/** Both line-protocol relays answer `memory` with `memory <bytes per call>` (malloc statistics). */
+function spawnLineRelay(name: string, command: string, args: string[]): StartedRelay {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const replies = new LineReader(child, name);
+  const heapPerCall = async () => {
+    child.stdin!.write('memory\n');
+    return Number(await replies.next('memory '));
+  };
+  return { relay: new LineProtocolRelay(name, child, ''), heapPerCall };
 }
 
-async function startRelay(kind: RelayKind, options: Options): Promise<RelayUnderTest> {
+async function startRelay(kind: RelayKind, options: Options): Promise<StartedRelay> {
   const suites = ['--suite', options.suiteA, '--suite-b', options.suiteB];
   const [command, ...prefix] = launcher(RELAY_CPU, options.realtime);
-  if (kind === 'bare') {
-    return LineProtocolRelay.spawn(LABELS.bare, command, [...prefix, buildTool('bare-relay'), ...suites], '');
-  }
+  if (kind === 'bare') return spawnLineRelay(LABELS.bare, command, [...prefix, buildTool('bare-relay'), ...suites]);
   if (kind === 'ours') {
     const host = new URL('./native/engine-host.js', import.meta.url).pathname;
     // The engine's threads are unnamed, so the whole process counts; its JS thread idles during traffic.
-    return LineProtocolRelay.spawn(LABELS.ours, command, [...prefix, process.execPath, host, ...suites], '');
+    return spawnLineRelay(LABELS.ours, command, [...prefix, process.execPath, host, ...suites]);
   }
   // rtpengine listens for ng on UDP; a port free for TCP is almost always free for UDP too, and a
   // second port is tried if a neighbour took the first.
   const start = async () =>
     Rtpengine.start({ ngPort: await freeTcpPort(), launcher: launcher(RELAY_CPU, options.realtime), suiteA: options.suiteA, suiteB: options.suiteB });
-  return start().catch(start);
+  return { relay: await start().catch(start) };
 }
 
 function rssBytes(pid: number): number {
@@ -157,34 +114,27 @@ function rssBytes(pid: number): number {
 }
 
 async function runStep(kind: RelayKind, calls: number, options: Options): Promise<Step> {
-  const relay = await startRelay(kind, options);
+  const { relay, heapPerCall } = await startRelay(kind, options);
   try {
-    const [command, ...prefix] = launcher(GENERATOR_CPU, options.realtime);
-    const generator = spawn(
-      command,
-      [...prefix, buildTool('loadgen'), '--calls', String(calls), '--duration', String(options.durationS),
-        '--warmup', String(options.warmupS), '--suite', options.suiteA, '--suite-b', options.suiteB, '--relay-pid', String(relay.pid),
-        '--relay-thread', relay.threadPrefix],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
+    const generator = await LoadGenerator.start({
+      calls, durationS: options.durationS, warmupS: options.warmupS, suiteA: options.suiteA, suiteB: options.suiteB,
+      relayPid: relay.pid, relayThread: relay.threadPrefix, cpu: GENERATOR_CPU, realtime: options.realtime,
+    });
     try {
-      const output = new LineReader(generator, 'loadgen');
-      const [generatorA, generatorB] = (await output.next('ports ')).split(' ').map(Number);
       const rssBefore = rssBytes(relay.pid);
       const key = (suite: string) => randomBytes(KEY_SALT_LENGTH[suite]).toString('base64');
       for (let i = 0; i < calls; i++) {
         const keys: CallKeys = { aTx: key(options.suiteA), aRx: key(options.suiteA), bTx: key(options.suiteB), bRx: key(options.suiteB) };
-        const ports = await relay.setupCall(generatorA, generatorB, keys);
-        generator.stdin!.write(`call ${ports.relayA} ${ports.relayB} ${keys.aTx} ${ports.aRx} ${keys.bTx} ${ports.bRx}\n`);
+        const ports = await relay.setupCall(generator.portA, generator.portB, keys);
+        generator.addCall(ports.relayA, ports.relayB, { ...keys, aRx: ports.aRx, bRx: ports.bRx });
       }
       const reportedPerCall = await relay.start?.();
       const rssPerCallBytes = reportedPerCall ?? (rssBytes(relay.pid) - rssBefore) / calls;
-      generator.stdin!.write('go\n');
-      const result = JSON.parse(await output.next('result ')) as LoadResult;
-      const clean = result.lost === 0 && result.authFailures === 0 && result.corrupt === 0 && result.duplicates === 0;
-      return { ...result, relay: kind, rssPerCallBytes, passed: clean && result.p99Us <= options.p99LimitUs };
+      const result = await generator.run();
+      const heapPerCallBytes = await heapPerCall?.();
+      return { ...result, relay: kind, rssPerCallBytes, heapPerCallBytes, passed: lossless(result) && result.p99Us <= options.p99LimitUs };
     } finally {
-      await stopChild(generator);
+      await generator.stop();
     }
   } finally {
     await relay.stop();
@@ -257,6 +207,7 @@ function printStep(step: Step): void {
     step.relayCpuPercent.toFixed(1).padStart(7),
     cpuPerPacketUs(step).toFixed(2).padStart(8),
     (step.rssPerCallBytes / 1024).toFixed(1).padStart(8),
+    (step.heapPerCallBytes === undefined ? '-' : (step.heapPerCallBytes / 1024).toFixed(1)).padStart(8),
     step.generatorCpuPercent.toFixed(1).padStart(7),
     (step.passed ? 'pass' : 'FAIL') + (generatorBound(step) ? ' *' : ''),
   ];
@@ -267,7 +218,7 @@ export async function runCapacityBench(args: string[]): Promise<void> {
   const options = parseOptions(args);
   console.log(`B2 capacity: SDES ${options.suiteA} on leg A, ${options.suiteB} on leg B, G.711 50 pkt/s per direction, ${options.durationS}s per step ` +
     `(warm-up ${options.warmupS}s), pass = 0 loss and p99 <= ${options.p99LimitUs} us; relay on CPU ${RELAY_CPU}, generator on CPU ${GENERATOR_CPU}`);
-  console.log(['relay'.padEnd(20), ' calls', 'fwd pps '.padStart(8), '  loss', 'p50 us', ' p99 us', ' cpu % ', 'us/pkt  ', 'KiB/call', 'gen %  ', 'result'].join(' | '));
+  console.log(['relay'.padEnd(20), ' calls', 'fwd pps '.padStart(8), '  loss', 'p50 us', ' p99 us', ' cpu % ', 'us/pkt  ', 'KiB/call', 'heap KiB', 'gen %  ', 'result'].join(' | '));
   const best = new Map<RelayKind, Step | undefined>();
   const steps: Step[] = [];
   const report = (step: Step) => {
@@ -276,6 +227,7 @@ export async function runCapacityBench(args: string[]): Promise<void> {
   };
   for (const kind of options.relays) best.set(kind, await findCapacity(kind, options, report));
   console.log('KiB/call: RSS growth per call while setting up (b2bua engine: native memory only, V8 heap excluded);');
+  console.log('heap KiB: malloc bytes in use per call after the traffic (mallinfo2; the first call\'s one-time library set-up excluded);');
   console.log('us/pkt: relay CPU per forwarded packet; * = generator near saturation, the step measures the machine more than the relay');
   console.log('\nsummary (highest call count that passed)');
   const bare = best.get('bare');
@@ -291,6 +243,7 @@ export async function runCapacityBench(args: string[]): Promise<void> {
     ].filter(Boolean);
     console.log(`  ${LABELS[kind].padEnd(20)} ${String(step.calls).padStart(5)} calls, ${step.forwardedPps.toFixed(0)} pkt/s forwarded, ` +
       `p99 ${step.p99Us} us, ${cpuPerPacketUs(step).toFixed(2)} us CPU/pkt, ${(step.rssPerCallBytes / 1024).toFixed(1)} KiB RSS/call` +
+      (step.heapPerCallBytes === undefined ? '' : `, ${(step.heapPerCallBytes / 1024).toFixed(1)} KiB heap/call`) +
       (ratios.length ? `; ${ratios.join(', ')}` : ''));
   }
   printCostAtEqualLoad(steps, [...best.keys()]);
@@ -301,15 +254,15 @@ export async function runCapacityBench(args: string[]): Promise<void> {
  * to latency noise than the capacity search, so the fairest ratio on a shared machine.
  */
 function printCostAtEqualLoad(steps: Step[], relays: RelayKind[]): void {
-  const lossless = steps.filter((step) => step.lost === 0 && step.authFailures === 0 && step.corrupt === 0);
-  const counts = [...new Set(lossless.map((step) => step.calls))].filter((calls) =>
-    relays.every((relay) => lossless.some((step) => step.relay === relay && step.calls === calls)),
+  const clean = steps.filter(lossless);
+  const counts = [...new Set(clean.map((step) => step.calls))].filter((calls) =>
+    relays.every((relay) => clean.some((step) => step.relay === relay && step.calls === calls)),
   );
   if (relays.length < 2 || counts.length === 0) return;
   const calls = Math.max(...counts);
   // The cheaper run of a repeated step: noise only ever adds CPU.
   const cost = (relay: RelayKind) =>
-    Math.min(...lossless.filter((step) => step.relay === relay && step.calls === calls).map(cpuPerPacketUs));
+    Math.min(...clean.filter((step) => step.relay === relay && step.calls === calls).map(cpuPerPacketUs));
   const bare = relays.includes('bare') ? cost('bare') : undefined;
   console.log(`
 relay CPU per forwarded packet at ${calls} calls (all lossless):`);

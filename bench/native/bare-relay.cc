@@ -5,15 +5,18 @@
 // Protocol on stdin/stdout, one line each:
 //   call <generatorAPort> <generatorBPort> <aTx> <aRx> <bTx> <bRx>   -> ports <relayAPort> <relayBPort>
 //   go                                                             -> running (serves until SIGTERM)
+//   memory (after go)                                              -> memory <malloc bytes in use per call>
 // Leg A uses --suite, leg B --suite-b. Keys are base64 master key||salt. aTx: what the leg-A endpoint sends with (we unprotect with it);
 // aRx: what we protect with towards leg A. Likewise for leg B.
 #include "common.h"
 
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace {
@@ -75,6 +78,11 @@ void relay(Leg& from) {
   }
 }
 
+size_t heapInUse() {
+  struct mallinfo2 usage = mallinfo2();
+  return usage.uordblks + usage.hblkhd;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,6 +113,7 @@ int main(int argc, char** argv) {
 
   int epoll = epoll_create1(EPOLL_CLOEXEC);
   std::vector<std::unique_ptr<Call>> calls;
+  size_t heapAfterFirstCall = 0;  // libsrtp's and OpenSSL's one-time set-up is not a per-call cost
   bench::readCallLines([&](const bench::CallLine& line) {
     auto call = std::make_unique<Call>();
     call->a.fd = bench::bindUdp(ip.c_str(), 0);
@@ -126,14 +135,32 @@ int main(int argc, char** argv) {
     std::printf("ports %u %u\n", bench::localPort(call->a.fd), bench::localPort(call->b.fd));
     std::fflush(stdout);
     calls.push_back(std::move(call));
+    if (calls.size() == 1) heapAfterFirstCall = heapInUse();
   });
   std::printf("running\n");
   std::fflush(stdout);
 
+  epoll_event stdinEvent{};
+  stdinEvent.events = EPOLLIN;
+  stdinEvent.data.ptr = nullptr;  // the one event that is not a leg
+  epoll_ctl(epoll, EPOLL_CTL_ADD, STDIN_FILENO, &stdinEvent);
   epoll_event events[256];
   while (!stopping) {
     int count = epoll_wait(epoll, events, 256, 200);
-    for (int i = 0; i < count; i++) relay(*static_cast<Leg*>(events[i].data.ptr));
+    for (int i = 0; i < count; i++) {
+      if (events[i].data.ptr) {
+        relay(*static_cast<Leg*>(events[i].data.ptr));
+        continue;
+      }
+      std::string line;
+      if (!std::getline(std::cin, line)) {
+        epoll_ctl(epoll, EPOLL_CTL_DEL, STDIN_FILENO, nullptr);
+      } else if (line == "memory") {
+        const long long grown = static_cast<long long>(heapInUse()) - static_cast<long long>(heapAfterFirstCall);
+        std::printf("memory %lld\n", grown / std::max<long long>(static_cast<long long>(calls.size()) - 1, 1));
+        std::fflush(stdout);
+      }
+    }
   }
   for (auto& call : calls) {
     for (Leg* leg : {&call->a, &call->b}) {

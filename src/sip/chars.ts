@@ -39,14 +39,14 @@ export function is(code: number, flag: number): boolean {
   return (CLASS[code & 0xffff]! & flag) !== 0;
 }
 
-export function skipWs(s: string, i: number): number {
-  while (i < s.length && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
+export function skipWs(s: string, i: number, end = s.length): number {
+  while (i < end && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
   return i;
 }
 
-/** End index of a run of characters of one class starting at `i`. */
-export function scan(s: string, i: number, flag: number): number {
-  while (i < s.length && (CLASS[s.charCodeAt(i)]! & flag) !== 0) i++;
+/** End index of a run of characters of one class starting at `i`, at most `end`. */
+export function scan(s: string, i: number, flag: number, end = s.length): number {
+  while (i < end && (CLASS[s.charCodeAt(i)]! & flag) !== 0) i++;
   return i;
 }
 

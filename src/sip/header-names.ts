@@ -12,10 +12,19 @@ const DISPLAY: Record<string, string> = {
   'sip-if-match': 'SIP-If-Match', 'x-flexisip-b2bua': 'X-Flexisip-B2BUA',
 };
 
+// Every header lookup turns its name into a key, mostly from the same few literals: remember them.
+const keys = new Map<string, string>();
+const MAX_KEYS = 512; // names may come off the wire: bound the memo
+
 /** Lower-case long form of a header name: the key used for every lookup. */
 export function headerKey(name: string): string {
-  const lower = name.toLowerCase();
-  return lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
+  let key = keys.get(name);
+  if (key === undefined) {
+    const lower = name.toLowerCase();
+    key = lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
+    if (keys.size < MAX_KEYS) keys.set(name, key);
+  }
+  return key;
 }
 
 /** The conventional spelling used when serialising (e.g. `call-id` → `Call-ID`). */

@@ -2,12 +2,14 @@
 // Values reach these parsers unfolded (no CRLF); LWS is SP/HTAB.
 import { CLASS, GENVALUE, TOKEN, UPPER, WS, is, scan, skipWs, trimLws } from './chars.js';
 import { SipParseError } from './errors.js';
-import { formatHost, formatUri, hostLength, parseHost, parsePort, parseUri } from './uri.js';
+import { LazyMap } from './lazy-map.js';
+import { formatHost, formatUri, hostLength, parseHost, parsePort, parseUriIn } from './uri.js';
 import type { SipUri } from './uri.js';
 
 /**
  * Header parameters in order. Names are lower-cased (they compare case-insensitively);
  * a parameter without value maps to null; quoted values keep their quotes, so they write back as read.
+ * Parsed ones are LazyMaps: checked with the header, built on first read.
  */
 export type Params = Map<string, string | null>;
 
@@ -35,9 +37,14 @@ export interface CSeq {
 const DQUOTE = 34;
 const BACKSLASH = 92;
 
-/** Index just past the closing quote of the quoted-string opening at `start`. */
-export function quotedStringEnd(s: string, start: number): number {
-  for (let i = start + 1; i < s.length; i++) {
+/** Index just past the closing quote of the quoted-string opening at `start`, before `end`. */
+export function quotedStringEnd(s: string, start: number, end = s.length): number {
+  // Native searches first: without a backslash before the next quote, that quote closes it.
+  const quote = s.indexOf('"', start + 1);
+  if (quote === -1 || quote >= end) throw new SipParseError('unterminated quoted string');
+  const backslash = s.indexOf('\\', start + 1);
+  if (backslash === -1 || backslash > quote) return quote + 1;
+  for (let i = backslash; i < end; i++) {
     const code = s.charCodeAt(i);
     if (code === DQUOTE) return i + 1;
     if (code === BACKSLASH) i++;
@@ -85,11 +92,45 @@ export function splitHeaderList(value: string): string[] {
   return items;
 }
 
-/** Reads `*( SEMI generic-param )` from `start` into `params`; returns the index after the last one. */
-export function parseParamsAt(s: string, start: number, params: Params): number {
+/** Names of the Via parameters whose value the parser checks, case-insensitively, in place. */
+function nameIs(s: string, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  // Parameter names are tokens, and no token character but a capital letter ORs 0x20 into a letter.
+  for (let k = 0; k < word.length; k++) if ((s.charCodeAt(start + k) | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+function isTtl(s: string, start: number, end: number): boolean {
+  if (end - start < 1 || end - start > 3) return false;
+  let ttl = 0;
+  for (let i = start; i < end; i++) {
+    const digit = s.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return false;
+    ttl = ttl * 10 + digit;
+  }
+  return ttl <= 255;
+}
+
+/** RFC 3261 §20.42 and RFC 3581: a branch has a value, rport a port (or none), ttl 0-255. */
+function checkViaParam(s: string, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+  const hasValue = valueStart !== -1;
+  if (nameIs(s, nameStart, nameEnd, 'branch')) {
+    if (!hasValue) throw new SipParseError('invalid Via branch');
+  } else if (nameIs(s, nameStart, nameEnd, 'rport')) {
+    if (hasValue) parsePort(s, valueStart, valueEnd);
+  } else if (nameIs(s, nameStart, nameEnd, 'ttl')) {
+    if (!hasValue || !isTtl(s, valueStart, valueEnd)) throw new SipParseError('invalid Via ttl');
+  }
+}
+
+/**
+ * Reads `*( SEMI generic-param )` from `start` (stopping before `limit`) and returns the index
+ * after the last one. Given a Map it stores them, lower-cased names; `via` checks the Via ones.
+ */
+function readHeaderParams(s: string, start: number, limit: number, into: Params | null, via: boolean): number {
   // Hot path (every Via and name-addr): loops are inline and never read past the end, which
   // would turn the character code into NaN and the whole loop into floating point.
-  const n = s.length;
+  const n = limit;
   let i = start;
   for (;;) {
     while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
@@ -105,29 +146,46 @@ export function parseParamsAt(s: string, start: number, params: Params): number 
       i++;
     }
     if (i === nameStart) throw new SipParseError('invalid header parameter');
-    // Names compare case-insensitively; most are lower case already.
-    const name = (seen & UPPER) !== 0 ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i);
     const nameEnd = i;
     while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
+    let valueStart = -1;
     if (i === n || s.charCodeAt(i) !== 61 /* = */) {
-      params.set(name, null);
       i = nameEnd;
-      continue;
+    } else {
+      i++;
+      while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
+      valueStart = i;
+      if (i < n && s.charCodeAt(i) === DQUOTE) i = quotedStringEnd(s, i, n);
+      else while (i < n && (CLASS[s.charCodeAt(i)]! & GENVALUE) !== 0) i++;
+      if (i === valueStart) {
+        throw new SipParseError(`invalid ${s.slice(nameStart, nameEnd).toLowerCase()} parameter value`);
+      }
     }
-    i++;
-    while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
-    const valueStart = i;
-    if (i < n && s.charCodeAt(i) === DQUOTE) i = quotedStringEnd(s, i);
-    else while (i < n && (CLASS[s.charCodeAt(i)]! & GENVALUE) !== 0) i++;
-    if (i === valueStart) throw new SipParseError(`invalid ${name} parameter value`);
-    params.set(name, s.slice(valueStart, i));
+    if (via) checkViaParam(s, nameStart, nameEnd, valueStart, i);
+    if (into !== null) {
+      // Names compare case-insensitively; most are lower case already.
+      const name = (seen & UPPER) !== 0 ? s.slice(nameStart, nameEnd).toLowerCase() : s.slice(nameStart, nameEnd);
+      into.set(name, valueStart === -1 ? null : s.slice(valueStart, i));
+    }
   }
+}
+
+function fillHeaderParams(s: string, start: number, end: number, into: Params): void {
+  readHeaderParams(s, start, end, into, false);
+}
+
+/** The parameters from `start`, checked now and built on first read; `end` is left after them. */
+function lazyHeaderParams(s: string, start: number, stop: number, via: boolean): Params {
+  end = readHeaderParams(s, start, stop, null, via);
+  return new LazyMap(fillHeaderParams, s, start, end);
 }
 
 /** Parses a whole `;a=b;c` parameter string. */
 export function parseParams(text: string): Params {
   const params: Params = new Map();
-  if (parseParamsAt(text, 0, params) !== text.length) throw new SipParseError('invalid header parameter');
+  if (readHeaderParams(text, 0, text.length, params, false) !== text.length) {
+    throw new SipParseError('invalid header parameter');
+  }
   return params;
 }
 
@@ -138,93 +196,85 @@ export function formatParams(params: Params): string {
 }
 
 /** End of a token at `start` (must be non-empty). */
-function tokenEnd(s: string, start: number, what: string): number {
-  const end = scan(s, start, TOKEN);
+function tokenEnd(s: string, start: number, stop: number, what: string): number {
+  const end = scan(s, start, TOKEN, stop);
   if (end === start) throw new SipParseError(`invalid ${what}`);
   return end;
 }
 
 /** `SWS "/" SWS` between sent-protocol parts. */
-function expectSlash(s: string, i: number): number {
-  i = skipWs(s, i);
-  if (s.charCodeAt(i) !== 47 /* / */) throw new SipParseError('invalid Via sent-protocol');
-  return skipWs(s, i + 1);
+function expectSlash(s: string, i: number, stop: number): number {
+  i = skipWs(s, i, stop);
+  if (i === stop || s.charCodeAt(i) !== 47 /* / */) throw new SipParseError('invalid Via sent-protocol');
+  return skipWs(s, i + 1, stop);
 }
 
-function checkViaParams(params: Params): void {
-  const rport = params.get('rport');
-  if (rport) parsePort(rport, 0, rport.length);
-  const ttl = params.get('ttl');
-  if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) {
-    throw new SipParseError('invalid Via ttl');
-  }
-  if (params.get('branch') === null) throw new SipParseError('invalid Via branch');
-}
-
-// The element parsers below return their value and leave where it ended in `end`: a hot path
-// that would otherwise allocate a { value, next } pair per Via, URI and name-addr.
+// The element parsers below read `s[start, stop)`, where `s` is a header value or the whole head of
+// the message (saving a slice per header, and reading a flat string is faster than a slice). They
+// return their value and leave where it ended in `end`: a hot path that would otherwise allocate a
+// { value, next } pair per Via, URI and name-addr.
 let end = 0;
 
 /** Index after `SIP/2.0/`, allowing LWS around the slashes and any case of "SIP". */
-function sentProtocolEnd(s: string, start: number): number {
+function sentProtocolEnd(s: string, start: number, stop: number): number {
+  // The value ends before LWS or CR, so the literal cannot run past `stop`.
   if (s.startsWith('SIP/2.0/', start)) return start + 8;
-  const nameEnd = tokenEnd(s, start, 'Via sent-protocol');
-  let i = expectSlash(s, nameEnd);
-  const versionEnd = tokenEnd(s, i, 'Via sent-protocol');
+  const nameEnd = tokenEnd(s, start, stop, 'Via sent-protocol');
+  let i = expectSlash(s, nameEnd, stop);
+  const versionEnd = tokenEnd(s, i, stop, 'Via sent-protocol');
   if (s.slice(start, nameEnd).toUpperCase() !== 'SIP' || s.slice(i, versionEnd) !== '2.0') {
     throw new SipParseError('unsupported Via protocol');
   }
-  i = expectSlash(s, versionEnd);
+  i = expectSlash(s, versionEnd, stop);
   return i;
 }
 
 /** Upper-case transport, without allocating for the usual spellings. */
 function transportName(s: string, start: number, stop: number): string {
-  switch (stop - start) {
-    case 3:
-      if (s.startsWith('UDP', start)) return 'UDP';
-      if (s.startsWith('TCP', start)) return 'TCP';
-      if (s.startsWith('TLS', start)) return 'TLS';
-      break;
-    case 2:
-      if (s.startsWith('WS', start)) return 'WS';
-      break;
-    default:
-      break;
+  if (stop - start === 3) {
+    const a = s.charCodeAt(start);
+    const b = s.charCodeAt(start + 1);
+    const c = s.charCodeAt(start + 2);
+    if (a === 85 && b === 68 && c === 80) return 'UDP';
+    if (a === 84 && b === 67 && c === 80) return 'TCP';
+    if (a === 84 && b === 76 && c === 83) return 'TLS';
   }
   return s.slice(start, stop).toUpperCase();
 }
 
-function parseViaAt(s: string, start: number): Via {
-  let i = sentProtocolEnd(s, skipWs(s, start));
-  const transportEnd = tokenEnd(s, i, 'Via transport');
+function parseViaAt(s: string, start: number, stop: number): Via {
+  let i = sentProtocolEnd(s, skipWs(s, start, stop), stop);
+  const transportEnd = tokenEnd(s, i, stop, 'Via transport');
   const transport = transportName(s, i, transportEnd);
-  i = skipWs(s, transportEnd);
+  i = skipWs(s, transportEnd, stop);
   if (i === transportEnd) throw new SipParseError('invalid Via sent-by');
-  const host = parseHost(s, i, s.length);
-  i = skipWs(s, i + hostLength(s, i, host));
+  const host = parseHost(s, i, stop);
+  i = skipWs(s, i + hostLength(s, i, host), stop);
   let port: number | undefined;
-  if (s.charCodeAt(i) === 58 /* : */) {
-    const portStart = skipWs(s, i + 1);
+  if (i < stop && s.charCodeAt(i) === 58 /* : */) {
+    const portStart = skipWs(s, i + 1, stop);
     let portEnd = portStart;
-    while (portEnd < s.length && s.charCodeAt(portEnd) >= 48 && s.charCodeAt(portEnd) <= 57) portEnd++;
+    while (portEnd < stop && s.charCodeAt(portEnd) >= 48 && s.charCodeAt(portEnd) <= 57) portEnd++;
     port = parsePort(s, portStart, portEnd);
     i = portEnd;
   }
-  const params: Params = new Map();
-  end = parseParamsAt(s, i, params);
-  checkViaParams(params);
+  const params = lazyHeaderParams(s, i, stop, true);
   return port === undefined ? { transport, host, params } : { transport, host, port, params };
 }
 
 /** Every Via of one header line (`Via: a, b`). */
 export function parseViaList(line: string): Via[] {
+  return parseViaListIn(line, 0, line.length);
+}
+
+/** Every Via of the header value `s[start, stop)`. */
+export function parseViaListIn(s: string, start: number, stop: number): Via[] {
   const vias: Via[] = [];
-  let i = 0;
+  let i = start;
   for (;;) {
-    vias.push(parseViaAt(line, i));
-    if (end === line.length) return vias;
-    if (line.charCodeAt(end) !== 44 /* , */) throw new SipParseError('invalid Via');
+    vias.push(parseViaAt(s, i, stop));
+    if (end === stop) return vias;
+    if (s.charCodeAt(end) !== 44 /* , */) throw new SipParseError('invalid Via');
     i = end + 1;
   }
 }
@@ -234,95 +284,113 @@ export function formatVia(via: Via): string {
   return `SIP/2.0/${via.transport} ${formatHost(via.host)}${port}${formatParams(via.params)}`;
 }
 
-function parseBracketedUri(s: string, open: number): SipUri {
+function parseBracketedUri(s: string, open: number, stop: number): SipUri {
   const close = s.indexOf('>', open);
-  if (close === -1) throw new SipParseError('unterminated <URI>');
+  if (close === -1 || close >= stop) throw new SipParseError('unterminated <URI>');
   // LWS inside the brackets is only tolerated by lax parsers (RFC 4475 badaspec); inner LWS fails in parseUri.
   if (is(s.charCodeAt(open + 1), WS) || is(s.charCodeAt(close - 1), WS)) throw new SipParseError('whitespace in URI');
+  const uri = parseUriIn(s, open + 1, close);
   end = close + 1;
-  return parseUri(s.slice(open + 1, close));
+  return uri;
 }
 
 /** An addr-spec without `<>`: it ends at `;`, `,` or LWS, and may not carry `?headers` (§20). */
-function parseBareUri(s: string, start: number): SipUri {
+function parseBareUri(s: string, start: number, stop: number): SipUri {
   let i = start;
-  while (i < s.length) {
+  while (i < stop) {
     const code = s.charCodeAt(i);
     if (code === 59 || code === 44 || is(code, WS)) break;
     i++;
   }
-  const text = s.slice(start, i);
-  if (!text.includes(':')) {
-    throw new SipParseError(s.indexOf('<', i) !== -1 ? 'invalid display name' : 'invalid URI');
+  const colon = s.indexOf(':', start);
+  if (colon === -1 || colon >= i) {
+    const angle = s.indexOf('<', i);
+    throw new SipParseError(angle !== -1 && angle < stop ? 'invalid display name' : 'invalid URI');
   }
-  if (text.includes('?')) throw new SipParseError('URI with headers must be enclosed in <>');
+  const question = s.indexOf('?', start);
+  if (question !== -1 && question < i) throw new SipParseError('URI with headers must be enclosed in <>');
+  const uri = parseUriIn(s, start, i);
   end = i;
-  return parseUri(text);
+  return uri;
 }
 
 /** An unquoted display name, `*(token LWS)`: returns the index of `<`, or -1 if none follows. */
-function tokenDisplayNameEnd(s: string, start: number): number {
+function tokenDisplayNameEnd(s: string, start: number, stop: number): number {
   let i = start;
-  while (i < s.length) {
+  while (i < stop) {
     const code = s.charCodeAt(i);
     // Non-ASCII is not token, but UAs do send UTF-8 names unquoted; nothing is ambiguous about it.
     if (code !== 60 && (is(code, TOKEN) || is(code, WS) || code >= 128)) i++;
     else break;
   }
-  return s.charCodeAt(i) === 60 /* < */ ? i : -1;
+  return i < stop && s.charCodeAt(i) === 60 /* < */ ? i : -1;
 }
 
-function parseNameAddrAt(s: string, start: number): NameAddr {
-  const i = skipWs(s, start);
+function parseNameAddrAt(s: string, start: number, stop: number): NameAddr {
+  const i = skipWs(s, start, stop);
   let displayName: string | undefined;
   let uri: SipUri;
-  const first = s.charCodeAt(i);
+  const first = i < stop ? s.charCodeAt(i) : -1;
   if (first === 60 /* < */) {
-    uri = parseBracketedUri(s, i);
+    uri = parseBracketedUri(s, i, stop);
   } else if (first === DQUOTE) {
-    const quoteEnd = quotedStringEnd(s, i);
+    const quoteEnd = quotedStringEnd(s, i, stop);
     displayName = unquote(s.slice(i, quoteEnd));
-    const angle = skipWs(s, quoteEnd);
-    if (s.charCodeAt(angle) !== 60) throw new SipParseError('expected <URI> after display name');
-    uri = parseBracketedUri(s, angle);
+    const angle = skipWs(s, quoteEnd, stop);
+    if (angle === stop || s.charCodeAt(angle) !== 60) throw new SipParseError('expected <URI> after display name');
+    uri = parseBracketedUri(s, angle, stop);
   } else {
-    const angle = tokenDisplayNameEnd(s, i);
+    const angle = tokenDisplayNameEnd(s, i, stop);
     if (angle !== -1) {
       const name = trimLws(s.slice(i, angle));
       if (name) displayName = name;
-      uri = parseBracketedUri(s, angle);
+      uri = parseBracketedUri(s, angle, stop);
     } else {
-      uri = parseBareUri(s, i);
+      uri = parseBareUri(s, i, stop);
     }
   }
-  const params: Params = new Map();
-  end = parseParamsAt(s, end, params);
+  const params = lazyHeaderParams(s, end, stop, false);
   return displayName === undefined ? { uri, params } : { displayName, uri, params };
 }
 
 /** A single-valued name-addr header (From, To, Refer-To...). */
 export function parseNameAddr(value: string): NameAddr {
-  const parsed = parseNameAddrAt(value, 0);
-  if (end !== value.length) {
-    throw new SipParseError(value.charCodeAt(end) === 44 ? 'multiple values in single-value header' : 'invalid name-addr');
+  return parseNameAddrIn(value, 0, value.length);
+}
+
+/** The single name-addr of the header value `s[start, stop)`. */
+export function parseNameAddrIn(s: string, start: number, stop: number): NameAddr {
+  const parsed = parseNameAddrAt(s, start, stop);
+  if (end !== stop) {
+    throw new SipParseError(s.charCodeAt(end) === 44 ? 'multiple values in single-value header' : 'invalid name-addr');
   }
   return parsed;
 }
 
 /** `Contact: *` (REGISTER removing every binding) is not a name-addr. */
 export function isWildcardContact(value: string): boolean {
-  return trimLws(value) === '*';
+  return isWildcardContactIn(value, 0, value.length);
+}
+
+export function isWildcardContactIn(s: string, start: number, stop: number): boolean {
+  const star = skipWs(s, start, stop);
+  return star < stop && s.charCodeAt(star) === 42 /* * */ && skipWs(s, star + 1, stop) === stop;
 }
 
 /** A comma-separated name-addr list (Contact, Route, Record-Route, Path...). */
 export function parseNameAddrList(value: string): NameAddr[] {
-  if (isWildcardContact(value)) throw new SipParseError('wildcard Contact is not a name-addr');
+  return parseNameAddrListIn(value, 0, value.length);
+}
+
+/** The name-addr list of the header value `s[start, stop)`. */
+export function parseNameAddrListIn(s: string, start: number, stop: number): NameAddr[] {
+  if (isWildcardContactIn(s, start, stop)) throw new SipParseError('wildcard Contact is not a name-addr');
   const list: NameAddr[] = [];
-  let i = 0;
+  let i = start;
   for (;;) {
-    list.push(parseNameAddrAt(value, i));
-    if (end === value.length) return list;
-    if (value.charCodeAt(end) !== 44) throw new SipParseError('invalid name-addr');
+    list.push(parseNameAddrAt(s, i, stop));
+    if (end === stop) return list;
+    if (s.charCodeAt(end) !== 44) throw new SipParseError('invalid name-addr');
     i = end + 1;
   }
 }

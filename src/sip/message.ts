@@ -5,42 +5,47 @@ import type { CSeq, NameAddr, Via } from './header-values.js';
 import { parseCSeq, parseNameAddr, parseNameAddrList, parseViaList } from './header-values.js';
 import type { SipUri } from './uri.js';
 
+/** Parsed forms of the headers a proxy reads; one not yet read is parsed on first use. */
+export interface HeaderViews {
+  via?: Via[];
+  from?: NameAddr;
+  to?: NameAddr;
+  cseq?: CSeq;
+  contact?: NameAddr[];
+  route?: NameAddr[];
+  recordRoute?: NameAddr[];
+}
+
 abstract class SipMessageBase {
   headers: SipHeaders;
   body: Buffer;
-  /** Parsed views, valid while `headers.version` equals `cacheVersion`. */
-  private cache = new Map<string, unknown>();
-  private cacheVersion = -1;
+  /** Parsed views, valid while `headers` is `viewsOf` at version `viewsVersion` (headers are mutable). */
+  private views: HeaderViews = {};
+  private viewsOf: SipHeaders;
+  private viewsVersion: number;
 
   constructor(headers: SipHeaders = new SipHeaders(), body: Buffer = Buffer.alloc(0)) {
     this.headers = headers;
     this.body = body;
+    this.viewsOf = headers;
+    this.viewsVersion = headers.version;
   }
 
-  /** Parses a header view once per header-set version (headers are mutable). */
-  protected view<T>(key: string, parse: () => T): T {
-    this.syncCache();
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit as T;
-    const value = parse();
-    this.cache.set(key, value);
-    return value;
+  /** The cached views, emptied once the headers changed (or were replaced). */
+  private current(): HeaderViews {
+    if (this.viewsOf !== this.headers || this.viewsVersion !== this.headers.version) {
+      this.views = {};
+      this.viewsOf = this.headers;
+      this.viewsVersion = this.headers.version;
+    }
+    return this.views;
   }
 
-  /** Drops every cached view once the headers changed (or were replaced). */
-  private syncCache(): void {
-    if (this.cacheVersion === this.headers.version) return;
-    this.cache.clear();
-    this.cacheVersion = this.headers.version;
-  }
-
-  /**
-   * Stores a view the parser already built while validating, under the accessor's key
-   * ('via', 'from', 'to', 'cseq', 'contact', 'route', 'record-route'), so it is not parsed twice.
-   */
-  primeView(key: string, value: unknown): void {
-    this.syncCache();
-    this.cache.set(key, value);
+  /** Takes the views the parser already built while validating, so they are not parsed twice. */
+  primeViews(views: HeaderViews): void {
+    this.views = views;
+    this.viewsOf = this.headers;
+    this.viewsVersion = this.headers.version;
   }
 
   private required(name: string): string {
@@ -54,12 +59,12 @@ abstract class SipMessageBase {
   }
 
   get cseq(): CSeq {
-    return this.view('cseq', () => parseCSeq(this.required('CSeq')));
+    return (this.current().cseq ??= parseCSeq(this.required('CSeq')));
   }
 
   /** Every Via, top first, across all Via lines. */
   get vias(): Via[] {
-    return this.view('via', () => this.headers.getLines('Via').flatMap(parseViaList));
+    return (this.current().via ??= this.headers.getLines('Via').flatMap(parseViaList));
   }
 
   get topVia(): Via {
@@ -69,23 +74,23 @@ abstract class SipMessageBase {
   }
 
   get from(): NameAddr {
-    return this.view('from', () => parseNameAddr(this.required('From')));
+    return (this.current().from ??= parseNameAddr(this.required('From')));
   }
 
   get to(): NameAddr {
-    return this.view('to', () => parseNameAddr(this.required('To')));
+    return (this.current().to ??= parseNameAddr(this.required('To')));
   }
 
   get contacts(): NameAddr[] {
-    return this.view('contact', () => this.headers.getLines('Contact').flatMap(parseNameAddrList));
+    return (this.current().contact ??= this.headers.getLines('Contact').flatMap(parseNameAddrList));
   }
 
   get routes(): NameAddr[] {
-    return this.view('route', () => this.headers.getLines('Route').flatMap(parseNameAddrList));
+    return (this.current().route ??= this.headers.getLines('Route').flatMap(parseNameAddrList));
   }
 
   get recordRoutes(): NameAddr[] {
-    return this.view('record-route', () => this.headers.getLines('Record-Route').flatMap(parseNameAddrList));
+    return (this.current().recordRoute ??= this.headers.getLines('Record-Route').flatMap(parseNameAddrList));
   }
 
   get contentType(): string | undefined {

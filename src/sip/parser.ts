@@ -4,12 +4,12 @@
 import { CLASS, TOKEN, WS, is, isToken, scan } from './chars.js';
 import { SipParseError } from './errors.js';
 import { displayName, headerKey } from './header-names.js';
-import { isWildcardContact, parseCSeq, parseNameAddr, parseNameAddrList, parseViaList } from './header-values.js';
-import type { CSeq, NameAddr, Via } from './header-values.js';
+import { isWildcardContactIn, parseCSeq, parseNameAddrIn, parseNameAddrListIn, parseViaListIn } from './header-values.js';
+import type { CSeq } from './header-values.js';
 import { SipHeaders } from './headers.js';
 import type { HeaderField } from './headers.js';
 import { SipRequest, SipResponse } from './message.js';
-import type { SipMessage } from './message.js';
+import type { HeaderViews, SipMessage } from './message.js';
 import { parseUri } from './uri.js';
 
 export { extractResponseRouting } from './routing.js';
@@ -34,11 +34,32 @@ function skipLeadingCrlf(data: Buffer): number {
   return i;
 }
 
+// The headers a proxy reads, numbered so the parser sorts them with a switch on small integers.
+const OTHER = 0;
+const VIA = 1;
+const CONTACT = 2;
+const ROUTE = 3;
+const RECORD_ROUTE = 4;
+const FROM = 5;
+const TO = 6;
+const CALL_ID = 7;
+const CSEQ = 8;
+const CONTENT_LENGTH = 9;
+const CONTENT_TYPE = 10;
+const MAX_FORWARDS = 11;
+const DATE = 12;
+
+const PICKED: Record<string, number> = {
+  via: VIA, contact: CONTACT, route: ROUTE, 'record-route': RECORD_ROUTE, from: FROM, to: TO, 'call-id': CALL_ID,
+  cseq: CSEQ, 'content-length': CONTENT_LENGTH, 'content-type': CONTENT_TYPE, 'max-forwards': MAX_FORWARDS, date: DATE,
+};
+
 // Header names repeat endlessly; canonicalising one (lower case, compact form, display case) is
 // worth caching. The usual spellings are matched in place, without slicing the name out.
 interface Name {
   key: string;
   name: string;
+  picked: number;
 }
 
 const COMMON = [
@@ -54,16 +75,24 @@ const COMMON = [
 
 function canonical(raw: string): Name {
   const key = headerKey(raw);
-  return { key, name: raw.length === 1 ? displayName(key) : raw };
+  return { key, name: raw.length === 1 ? displayName(key) : raw, picked: PICKED[key] ?? OTHER };
 }
 
-/** Common spellings grouped by length, for an in-place comparison. */
-const byLength: { raw: string; known: Name }[][] = [];
-for (const raw of COMMON) (byLength[raw.length] ??= []).push({ raw, known: canonical(raw) });
+/**
+ * Common spellings indexed by length and first character: a name is then compared with one or
+ * two candidates only. Names are tokens, so their first character is ASCII.
+ */
+const MAX_INDEXED_LENGTH = 32;
+const spellings: { raw: string; known: Name }[][] = [];
+const slot = (length: number, first: number) => (length << 7) | first;
+for (const raw of COMMON) (spellings[slot(raw.length, raw.charCodeAt(0))] ??= []).push({ raw, known: canonical(raw) });
 
-/** `text` holds `word` at `start` (an inlined loop beats a startsWith call for a few characters). */
+/**
+ * `text` holds `word` at `start`, its first character already matched by the slot (an inlined loop
+ * beats a startsWith call for a few characters).
+ */
 function sameAt(text: string, start: number, word: string): boolean {
-  for (let k = 0; k < word.length; k++) if (text.charCodeAt(start + k) !== word.charCodeAt(k)) return false;
+  for (let k = 1; k < word.length; k++) if (text.charCodeAt(start + k) !== word.charCodeAt(k)) return false;
   return true;
 }
 
@@ -71,10 +100,11 @@ const seenNames = new Map<string, Name>();
 const MAX_SEEN_NAMES = 512; // names come off the wire: bound the cache
 
 function canonicalName(head: string, start: number, stop: number): Name {
-  const candidates = byLength[stop - start];
-  if (candidates !== undefined) {
-    for (const candidate of candidates) if (sameAt(head, start, candidate.raw)) return candidate.known;
+  if (stop - start < MAX_INDEXED_LENGTH) {
+    const candidates = spellings[slot(stop - start, head.charCodeAt(start))];
+    if (candidates !== undefined) for (const candidate of candidates) if (sameAt(head, start, candidate.raw)) return candidate.known;
   }
+  if (start === stop || scan(head, start, TOKEN) !== stop) throw new SipParseError('invalid header name');
   const raw = head.slice(start, stop);
   let known = seenNames.get(raw);
   if (known === undefined) {
@@ -91,10 +121,76 @@ function trimmedSlice(head: string, start: number, stop: number): string {
   return head.slice(start, stop);
 }
 
-/** Reads the header block (after the start line) into fields, unfolding continuation lines. */
-function parseHeaderLines(head: string, start: number): HeaderField[] {
+/**
+ * Where a structured header's value is: a range of the head, so that its view is parsed in place,
+ * or a whole unfolded value when continuation lines made it.
+ */
+interface Span {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** The raw values a proxy reads; single-valued headers may appear once only. */
+interface KeyHeaders {
+  via: Span[];
+  contact: Span[];
+  route: Span[];
+  recordRoute: Span[];
+  from?: Span;
+  to?: Span;
+  callId?: string;
+  cseq?: string;
+  contentLength?: string;
+  contentType?: string;
+  maxForwards?: string;
+  date?: string;
+}
+
+function once<T>(current: T | undefined, value: T, name: string): T {
+  if (current !== undefined) throw new SipParseError(`multiple ${name} headers`);
+  return value;
+}
+
+function spanOf(field: HeaderField, head: string, start: number, end: number, folded: boolean): Span {
+  return folded ? { text: field.value, start: 0, end: field.value.length } : { text: head, start, end };
+}
+
+/**
+ * Files a complete header line under the key header it is, if any: its value is `head[start, end)`,
+ * unless continuation lines were folded into `field.value`.
+ */
+function pick(picked: KeyHeaders, which: number, field: HeaderField, head: string, start: number, end: number, folded: boolean): void {
+  if (which === OTHER) return;
+  const value = field.value;
+  switch (which) {
+    case VIA: picked.via.push(spanOf(field, head, start, end, folded)); break;
+    case CONTACT: picked.contact.push(spanOf(field, head, start, end, folded)); break;
+    case ROUTE: picked.route.push(spanOf(field, head, start, end, folded)); break;
+    case RECORD_ROUTE: picked.recordRoute.push(spanOf(field, head, start, end, folded)); break;
+    case FROM: picked.from = once(picked.from, spanOf(field, head, start, end, folded), 'From'); break;
+    case TO: picked.to = once(picked.to, spanOf(field, head, start, end, folded), 'To'); break;
+    case CALL_ID: picked.callId = once(picked.callId, value, 'Call-ID'); break;
+    case CSEQ: picked.cseq = once(picked.cseq, value, 'CSeq'); break;
+    case CONTENT_LENGTH: picked.contentLength = once(picked.contentLength, value, 'Content-Length'); break;
+    case CONTENT_TYPE: picked.contentType = once(picked.contentType, value, 'Content-Type'); break;
+    case MAX_FORWARDS: picked.maxForwards = once(picked.maxForwards, value, 'Max-Forwards'); break;
+    case DATE: picked.date = value; break;
+    default: break;
+  }
+}
+
+/**
+ * Reads the header block (after the start line) into fields, unfolding continuation lines, and
+ * files the key headers in `picked` as each line completes.
+ */
+function parseHeaderLines(head: string, start: number, picked: KeyHeaders): HeaderField[] {
   const fields: HeaderField[] = [];
   let last: HeaderField | undefined;
+  let lastPicked = OTHER;
+  let valueStart = 0;
+  let valueEnd = 0;
+  let folded = false;
   let i = start;
   while (i < head.length) {
     // Searching one character is faster than two; a LF without its CR is refused.
@@ -106,65 +202,32 @@ function parseHeaderLines(head: string, start: number): HeaderField[] {
     if (first === 32 || first === 9) {
       if (!last) throw new SipParseError('continuation line without header');
       const more = trimmedSlice(head, i, lineEnd);
-      if (more) last.value = last.value ? last.value + ' ' + more : more;
-    } else {
-      const nameEnd = scan(head, i, TOKEN);
-      let colon = nameEnd;
-      while (colon < lineEnd && (CLASS[head.charCodeAt(colon)]! & WS) !== 0) colon++;
-      if (nameEnd === i || colon >= lineEnd || head.charCodeAt(colon) !== 58 /* : */) {
-        const anyColon = head.indexOf(':', i);
-        throw new SipParseError(anyColon !== -1 && anyColon < lineEnd ? 'invalid header name' : 'header line without colon');
+      if (more) {
+        last.value = last.value ? last.value + ' ' + more : more;
+        folded = true;
       }
-      const { key, name } = canonicalName(head, i, nameEnd);
-      last = { key, name, value: trimmedSlice(head, colon + 1, lineEnd) };
+    } else {
+      // The colon is found natively; the name before it is then checked by matching a known
+      // spelling, or by a scan when it is none.
+      const colon = head.indexOf(':', i);
+      if (colon === -1 || colon >= lineEnd) throw new SipParseError('header line without colon');
+      let nameEnd = colon;
+      while (nameEnd > i && (CLASS[head.charCodeAt(nameEnd - 1)]! & WS) !== 0) nameEnd--;
+      if (last) pick(picked, lastPicked, last, head, valueStart, valueEnd, folded);
+      const { key, name, picked: which } = canonicalName(head, i, nameEnd);
+      valueStart = colon + 1;
+      valueEnd = lineEnd;
+      while (valueStart < valueEnd && (CLASS[head.charCodeAt(valueStart)]! & WS) !== 0) valueStart++;
+      while (valueEnd > valueStart && (CLASS[head.charCodeAt(valueEnd - 1)]! & WS) !== 0) valueEnd--;
+      last = { key, name, value: head.slice(valueStart, valueEnd) };
+      lastPicked = which;
+      folded = false;
       fields.push(last);
     }
     i = lineEnd + 2;
   }
+  if (last) pick(picked, lastPicked, last, head, valueStart, valueEnd, folded);
   return fields;
-}
-
-/** The raw values a proxy reads; single-valued headers may appear once only. */
-interface KeyHeaders {
-  via: string[];
-  contact: string[];
-  route: string[];
-  recordRoute: string[];
-  from?: string;
-  to?: string;
-  callId?: string;
-  cseq?: string;
-  contentLength?: string;
-  maxForwards?: string;
-  date?: string;
-}
-
-function once(current: string | undefined, value: string, name: string): string {
-  if (current !== undefined) throw new SipParseError(`multiple ${name} headers`);
-  return value;
-}
-
-function pickKeyHeaders(fields: HeaderField[]): KeyHeaders {
-  const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [] };
-  let contentType: string | undefined;
-  for (const { key, value } of fields) {
-    switch (key) {
-      case 'via': picked.via.push(value); break;
-      case 'contact': picked.contact.push(value); break;
-      case 'route': picked.route.push(value); break;
-      case 'record-route': picked.recordRoute.push(value); break;
-      case 'from': picked.from = once(picked.from, value, 'From'); break;
-      case 'to': picked.to = once(picked.to, value, 'To'); break;
-      case 'call-id': picked.callId = once(picked.callId, value, 'Call-ID'); break;
-      case 'cseq': picked.cseq = once(picked.cseq, value, 'CSeq'); break;
-      case 'content-length': picked.contentLength = once(picked.contentLength, value, 'Content-Length'); break;
-      case 'content-type': contentType = once(contentType, value, 'Content-Type'); break;
-      case 'max-forwards': picked.maxForwards = once(picked.maxForwards, value, 'Max-Forwards'); break;
-      case 'date': picked.date = value; break;
-      default: break;
-    }
-  }
-  return picked;
 }
 
 function isDigits(value: string, maxLength: number): boolean {
@@ -240,9 +303,9 @@ function parseRequestLine(line: string, headers: SipHeaders, body: Buffer): SipR
 }
 
 /** Parses one header value, naming the header in the error. */
-function parseIn<T>(name: string, parse: (value: string) => T, value: string): T {
+function parseIn<T>(name: string, parse: (s: string, start: number, end: number) => T, span: Span): T {
   try {
-    return parse(value);
+    return parse(span.text, span.start, span.end);
   } catch (error) {
     if (error instanceof SipParseError && !error.reason.includes(name)) {
       throw new SipParseError(`${error.reason} in ${name} header`);
@@ -251,62 +314,43 @@ function parseIn<T>(name: string, parse: (value: string) => T, value: string): T
   }
 }
 
-function parseListIn<T>(name: string, parse: (value: string) => T[], lines: string[]): T[] {
+function parseListIn<T>(name: string, parse: (s: string, start: number, end: number) => T[], lines: Span[]): T[] {
+  if (lines.length === 0) return [];
   if (lines.length === 1) return parseIn(name, parse, lines[0]!);
   const all: T[] = [];
   for (const line of lines) for (const item of parseIn(name, parse, line)) all.push(item);
   return all;
 }
 
-function required(value: string | undefined, name: string): string {
+function required<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new SipParseError(`missing ${name} header`);
   return value;
 }
 
 const RFC1123_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
-/** Views parsed while validating; the message receives them as its cache. */
-interface KeyViews {
-  via: Via[];
-  from: NameAddr;
-  to: NameAddr;
-  cseq: CSeq;
-  contact?: NameAddr[];
-  route?: NameAddr[];
-  recordRoute?: NameAddr[];
-}
-
 /** Mandatory headers and every header a proxy reads: a bad one is a 400 now, not a crash later. */
-function validateKeyHeaders(picked: KeyHeaders): KeyViews {
+function validateKeyHeaders(picked: KeyHeaders): HeaderViews & { cseq: CSeq } {
   if (picked.via.length === 0) throw new SipParseError('missing Via header');
-  const via = parseListIn('Via', parseViaList, picked.via);
-  const from = parseIn('From', parseNameAddr, required(picked.from, 'From'));
-  const to = parseIn('To', parseNameAddr, required(picked.to, 'To'));
+  const via = parseListIn('Via', parseViaListIn, picked.via);
+  const from = parseIn('From', parseNameAddrIn, required(picked.from, 'From'));
+  const to = parseIn('To', parseNameAddrIn, required(picked.to, 'To'));
   const callId = required(picked.callId, 'Call-ID');
   if (callId === '' || callId.includes(' ') || callId.includes('\t')) throw new SipParseError('invalid Call-ID');
-  const cseq = parseIn('CSeq', parseCSeq, required(picked.cseq, 'CSeq'));
-  const views: KeyViews = { via, from, to, cseq };
-  const wildcard = picked.contact.length === 1 && isWildcardContact(picked.contact[0]!);
-  if (picked.contact.length > 0 && !wildcard) views.contact = parseListIn('Contact', parseNameAddrList, picked.contact);
-  if (picked.route.length > 0) views.route = parseListIn('Route', parseNameAddrList, picked.route);
-  if (picked.recordRoute.length > 0) {
-    views.recordRoute = parseListIn('Record-Route', parseNameAddrList, picked.recordRoute);
-  }
+  const cseqValue = required(picked.cseq, 'CSeq');
+  const cseq = parseIn('CSeq', parseCSeq, { text: cseqValue, start: 0, end: cseqValue.length });
+  const views: HeaderViews & { cseq: CSeq } = { via, from, to, cseq };
+  const only = picked.contact.length === 1 ? picked.contact[0]! : undefined;
+  const wildcard = only !== undefined && isWildcardContactIn(only.text, only.start, only.end);
+  // Absent lists are primed empty too: the accessors need not look for them again.
+  if (!wildcard) views.contact = parseListIn('Contact', parseNameAddrListIn, picked.contact);
+  views.route = parseListIn('Route', parseNameAddrListIn, picked.route);
+  views.recordRoute = parseListIn('Record-Route', parseNameAddrListIn, picked.recordRoute);
   if (picked.maxForwards !== undefined && !isDigits(picked.maxForwards, 9)) {
     throw new SipParseError('invalid Max-Forwards');
   }
   if (picked.date !== undefined && !RFC1123_DATE.test(picked.date)) throw new SipParseError('invalid Date header');
   return views;
-}
-
-function primeViews(msg: SipMessage, views: KeyViews): void {
-  msg.primeView('via', views.via);
-  msg.primeView('from', views.from);
-  msg.primeView('to', views.to);
-  msg.primeView('cseq', views.cseq);
-  if (views.contact) msg.primeView('contact', views.contact);
-  if (views.route) msg.primeView('route', views.route);
-  if (views.recordRoute) msg.primeView('record-route', views.recordRoute);
 }
 
 export function parseMessage(data: Buffer, opts: ParseOptions = {}): SipMessage {
@@ -316,8 +360,8 @@ export function parseMessage(data: Buffer, opts: ParseOptions = {}): SipMessage 
   const head = data.toString('utf8', start, headEnd);
   let lineEnd = head.indexOf('\r\n');
   if (lineEnd === -1) lineEnd = head.length;
-  const fields = parseHeaderLines(head, lineEnd + 2);
-  const picked = pickKeyHeaders(fields);
+  const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [] };
+  const fields = parseHeaderLines(head, lineEnd + 2, picked);
   const body = frameBody(data, headEnd + 4, picked.contentLength, opts.datagram ?? false);
   const startLine = head.slice(0, lineEnd);
   const headers = SipHeaders.fromFields(fields);
@@ -328,6 +372,6 @@ export function parseMessage(data: Buffer, opts: ParseOptions = {}): SipMessage 
   if (msg.kind === 'request' && views.cseq.method !== msg.method) {
     throw new SipParseError('CSeq method does not match request method');
   }
-  primeViews(msg, views);
+  msg.primeViews(views);
   return msg;
 }

@@ -1,6 +1,7 @@
 // SIP, SIPS and TEL URIs (RFC 3261 §19.1, §25.1; RFC 3966), plus any other absoluteURI kept opaque.
 import { CLASS, HNV, HOST, PARAM, PASSWORD, USER } from './chars.js';
 import { SipParseError } from './errors.js';
+import { LazyMap } from './lazy-map.js';
 
 /** `other` is an absoluteURI of an unsupported scheme: valid syntax, rejected by the application (416). */
 export type UriScheme = 'sip' | 'sips' | 'tel' | 'other';
@@ -32,10 +33,9 @@ function hexValue(code: number): number {
 }
 
 /**
- * Checks `text[start, end)` against a character class (plus `%HH` escapes) and returns it unescaped.
- * Escaped bytes are read as UTF-8, or Latin-1 when they are not valid UTF-8.
+ * Checks `text[start, end)` against a character class plus `%HH` escapes; true when it holds escapes.
  */
-export function unescapePart(text: string, start: number, end: number, flag: number, what: string): string {
+function checkPart(text: string, start: number, end: number, flag: number, what: string): boolean {
   let escapes = false;
   for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
@@ -50,7 +50,11 @@ export function unescapePart(text: string, start: number, end: number, flag: num
       throw new SipParseError(`invalid character in URI ${what}`);
     }
   }
-  if (!escapes) return text.slice(start, end);
+  return escapes;
+}
+
+/** `text[start, end)` with its escapes decoded: UTF-8, or Latin-1 when the bytes are not valid UTF-8. */
+function decodeEscapes(text: string, start: number, end: number): string {
   const bytes: number[] = [];
   for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
@@ -67,6 +71,11 @@ export function unescapePart(text: string, start: number, end: number, flag: num
   } catch {
     return Buffer.from(raw).toString('latin1');
   }
+}
+
+/** Checks `text[start, end)` against a character class (plus `%HH` escapes) and returns it unescaped. */
+function unescapePart(text: string, start: number, end: number, flag: number, what: string): string {
+  return checkPart(text, start, end, flag, what) ? decodeEscapes(text, start, end) : text.slice(start, end);
 }
 
 /** Escapes every character outside the class (and `%`) as UTF-8 `%HH`. */
@@ -88,15 +97,16 @@ export function escapePart(value: string, flag: number): string {
   return out;
 }
 
-function parseScheme(text: string): { scheme: string; rest: number } {
-  const colon = text.indexOf(':');
-  if (colon <= 0) throw new SipParseError('invalid URI: missing scheme');
-  for (let i = 0; i < colon; i++) {
+/** Scheme of the URI at `text[start, end)`, lower-cased, and the index after its colon. */
+function parseScheme(text: string, start: number, end: number): { scheme: string; rest: number } {
+  const colon = text.indexOf(':', start);
+  if (colon <= start || colon >= end) throw new SipParseError('invalid URI: missing scheme');
+  for (let i = start; i < colon; i++) {
     const code = text.charCodeAt(i) | 0x20;
     const alpha = code >= 97 && code <= 122;
-    if (!alpha && (i === 0 || !'0123456789+-.'.includes(text[i]!))) throw new SipParseError('invalid URI scheme');
+    if (!alpha && (i === start || !'0123456789+-.'.includes(text[i]!))) throw new SipParseError('invalid URI scheme');
   }
-  return { scheme: text.slice(0, colon).toLowerCase(), rest: colon + 1 };
+  return { scheme: text.slice(start, colon).toLowerCase(), rest: colon + 1 };
 }
 
 /** Port digits `text[start, end)`: 0-65535. */
@@ -137,14 +147,17 @@ export function hostLength(text: string, start: number, host: string): number {
   return text.charCodeAt(start) === 91 ? host.length + 2 : host.length;
 }
 
-/** `;name[=value]` parameters in `text[start, end)` (text[start] is ';'), checked and unescaped in one pass. */
-function parseUriParams(text: string, start: number, end: number, params: Map<string, string | null>): void {
+/**
+ * Checks the `;name[=value]` parameters in `text[start, end)` (text[start] is ';') and, given a
+ * Map, stores them unescaped: the parser checks, the LazyMap stores on first read.
+ */
+function readUriParams(text: string, start: number, end: number, into: Map<string, string | null> | null): void {
   let i = start;
   while (i < end) {
     const nameStart = i + 1;
     let eq = -1;
     // One pass finds the delimiters and checks the characters; escapes (rare) take the slower
-    // unescaping path, which also reports the offending character.
+    // checking path, which also reports the offending character.
     let plain = true;
     let j = nameStart;
     for (; j < end; j++) {
@@ -153,41 +166,67 @@ function parseUriParams(text: string, start: number, end: number, params: Map<st
       if (code === 61 /* = */ && eq === -1) eq = j;
       else if ((CLASS[code]! & PARAM) === 0) plain = false;
     }
-    if (eq === -1) {
-      if (j === nameStart) throw new SipParseError('invalid URI parameter');
-      params.set(plain ? text.slice(nameStart, j) : unescapePart(text, nameStart, j, PARAM, 'parameter'), null);
-    } else {
-      if (eq === nameStart || eq + 1 === j) throw new SipParseError('invalid URI parameter');
-      params.set(
-        plain ? text.slice(nameStart, eq) : unescapePart(text, nameStart, eq, PARAM, 'parameter'),
-        plain ? text.slice(eq + 1, j) : unescapePart(text, eq + 1, j, PARAM, 'parameter'),
-      );
+    const nameEnd = eq === -1 ? j : eq;
+    if (nameEnd === nameStart || eq + 1 === j) throw new SipParseError('invalid URI parameter');
+    if (!plain) {
+      checkPart(text, nameStart, nameEnd, PARAM, 'parameter');
+      if (eq !== -1) checkPart(text, eq + 1, j, PARAM, 'parameter');
+    }
+    if (into !== null) {
+      const part = plain ? sliceOf : unescapeParam;
+      into.set(part(text, nameStart, nameEnd), eq === -1 ? null : part(text, eq + 1, j));
     }
     i = j;
   }
 }
 
-function parseUriHeaders(text: string, start: number, headers: Map<string, string>): void {
+function sliceOf(text: string, start: number, end: number): string {
+  return text.slice(start, end);
+}
+
+function unescapeParam(text: string, start: number, end: number): string {
+  return unescapePart(text, start, end, PARAM, 'parameter');
+}
+
+/** Checks the `name=value&...` headers in `text[start, end)` and, given a Map, stores them unescaped. */
+function readUriHeaders(text: string, start: number, end: number, into: Map<string, string> | null): void {
   let i = start;
-  while (i < text.length) {
+  while (i < end) {
     let stop = text.indexOf('&', i);
-    if (stop === -1) stop = text.length;
+    if (stop === -1 || stop > end) stop = end;
     const eq = text.indexOf('=', i);
     if (eq === -1 || eq > stop || eq === i) throw new SipParseError('invalid URI header');
-    headers.set(unescapePart(text, i, eq, HNV, 'header'), unescapePart(text, eq + 1, stop, HNV, 'header'));
+    if (into === null) {
+      checkPart(text, i, eq, HNV, 'header');
+      checkPart(text, eq + 1, stop, HNV, 'header');
+    } else {
+      into.set(unescapePart(text, i, eq, HNV, 'header'), unescapePart(text, eq + 1, stop, HNV, 'header'));
+    }
     i = stop + 1;
   }
 }
 
-function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUri {
+/** Parameters of `text[start, end)`, checked now and built on first read. */
+function uriParams(text: string, start: number, end: number): Map<string, string | null> {
+  if (start < end) readUriParams(text, start, end, null);
+  return new LazyMap(readUriParams, text, start, end);
+}
+
+/** `indexOf` limited to `text[from, end)`. */
+function indexBefore(text: string, char: string, from: number, end: number): number {
+  const at = text.indexOf(char, from);
+  return at < end ? at : -1;
+}
+
+function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number, end: number): SipUri {
   let i = start;
   let user: string | undefined;
   let password: string | undefined;
   // '@' may only delimit the userinfo: it is neither user, host, param nor header character.
-  const at = text.indexOf('@', i);
+  const at = indexBefore(text, '@', i, end);
   if (at !== -1) {
-    const colon = text.indexOf(':', i);
-    if (colon !== -1 && colon < at) {
+    const colon = indexBefore(text, ':', i, at);
+    if (colon !== -1) {
       user = unescapePart(text, i, colon, USER, 'user');
       password = unescapePart(text, colon + 1, at, PASSWORD, 'password');
     } else {
@@ -196,24 +235,22 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUr
     if (user === '') throw new SipParseError('empty URI user');
     i = at + 1;
   }
-  const question = text.indexOf('?', i);
-  const paramsEnd = question === -1 ? text.length : question;
+  const question = indexBefore(text, '?', i, end);
+  const paramsEnd = question === -1 ? end : question;
   const host = parseHost(text, i, paramsEnd);
   i += hostLength(text, i, host);
   let port: number | undefined;
-  if (text.charCodeAt(i) === 58 /* : */) {
+  if (text.charCodeAt(i) === 58 /* : */ && i < paramsEnd) {
     let portEnd = i + 1;
     while (portEnd < paramsEnd && text.charCodeAt(portEnd) !== 59) portEnd++;
     port = parsePort(text, i + 1, portEnd);
     i = portEnd;
   }
-  const params = new Map<string, string | null>();
-  if (i < paramsEnd) {
-    if (text.charCodeAt(i) !== 59 /* ; */) throw new SipParseError('invalid URI host');
-    parseUriParams(text, i, paramsEnd, params);
-  }
-  const headers = new Map<string, string>();
-  if (question !== -1) parseUriHeaders(text, question + 1, headers);
+  if (i < paramsEnd && text.charCodeAt(i) !== 59 /* ; */) throw new SipParseError('invalid URI host');
+  const params = uriParams(text, i, paramsEnd);
+  const headersStart = question === -1 ? end : question + 1;
+  readUriHeaders(text, headersStart, end, null);
+  const headers = new LazyMap(readUriHeaders, text, headersStart, end);
   const uri: SipUri = { scheme, host, params, headers };
   if (user !== undefined) uri.user = user;
   if (password !== undefined) uri.password = password;
@@ -223,35 +260,38 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number): SipUr
 
 const TEL_NUMBER = /^\+?[0-9A-Fa-f*#().\-]+$/;
 
-function parseTelUri(text: string, start: number): SipUri {
-  const semi = text.indexOf(';', start);
-  const numberEnd = semi === -1 ? text.length : semi;
+function parseTelUri(text: string, start: number, end: number): SipUri {
+  const semi = indexBefore(text, ';', start, end);
+  const numberEnd = semi === -1 ? end : semi;
   const number = text.slice(start, numberEnd);
   if (!TEL_NUMBER.test(number)) throw new SipParseError('invalid tel URI number');
-  const uri: SipUri = { scheme: 'tel', user: number, host: '', params: new Map(), headers: new Map() };
-  if (semi !== -1) parseUriParams(text, semi, text.length, uri.params);
-  return uri;
+  return { scheme: 'tel', user: number, host: '', params: uriParams(text, numberEnd, end), headers: new Map() };
 }
 
 /** Any other absoluteURI (RFC 3261 §25.1): kept as text, only checked for forbidden characters. */
-function parseOtherUri(text: string): SipUri {
-  for (let i = 0; i < text.length; i++) {
+function parseOtherUri(text: string, start: number, end: number): SipUri {
+  for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code <= 32 || code >= 127 || code === 34 || code === 60 || code === 62) {
       throw new SipParseError('invalid character in URI');
     }
   }
-  return { scheme: 'other', host: '', params: new Map(), headers: new Map(), opaque: text };
+  return { scheme: 'other', host: '', params: new Map(), headers: new Map(), opaque: text.slice(start, end) };
 }
 
 export function parseUri(text: string): SipUri {
+  return parseUriIn(text, 0, text.length);
+}
+
+/** The URI at `text[start, end)`, read in place (no copy of its text). */
+export function parseUriIn(text: string, start: number, end: number): SipUri {
   // Fast path for the schemes nearly every URI has.
-  if (text.startsWith('sip:')) return parseSipUri(text, 'sip', 4);
-  if (text.startsWith('sips:')) return parseSipUri(text, 'sips', 5);
-  const { scheme, rest } = parseScheme(text);
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(text, scheme, rest);
-  if (scheme === 'tel') return parseTelUri(text, rest);
-  return parseOtherUri(text);
+  if (text.startsWith('sip:', start) && end - start >= 4) return parseSipUri(text, 'sip', start + 4, end);
+  if (text.startsWith('sips:', start) && end - start >= 5) return parseSipUri(text, 'sips', start + 5, end);
+  const { scheme, rest } = parseScheme(text, start, end);
+  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(text, scheme, rest, end);
+  if (scheme === 'tel') return parseTelUri(text, rest, end);
+  return parseOtherUri(text, start, end);
 }
 
 export function formatHost(host: string): string {

@@ -11,6 +11,7 @@ import { parseMessage } from '../../../src/sip/parser.js';
 import { serializeMessage } from '../../../src/sip/serializer.js';
 import { parseUri, formatUri } from '../../../src/sip/uri.js';
 import type { SipUri } from '../../../src/sip/uri.js';
+import { withPlainMaps } from './plain-maps.js';
 
 const token = fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~]{1,10}$/);
 const lowerToken = fc.stringMatching(/^[a-z0-9\-.!%*_+`'~]{1,10}$/);
@@ -129,7 +130,7 @@ function assertSame(parsed: SipMessage, original: SipMessage, p: Parts): void {
   assert.equal(parsed.kind, original.kind);
   if (parsed.kind === 'request' && original.kind === 'request') {
     assert.equal(parsed.method, original.method);
-    assert.deepEqual(parsed.uri, original.uri);
+    assert.deepEqual(withPlainMaps(parsed.uri), original.uri);
   }
   if (parsed.kind === 'response' && original.kind === 'response') {
     assert.equal(parsed.status, original.status);
@@ -138,12 +139,12 @@ function assertSame(parsed: SipMessage, original: SipMessage, p: Parts): void {
   const withoutLength = (m: SipMessage) => [...m.headers].filter((f) => f.key !== 'content-length').map((f) => [f.key, f.value]);
   assert.deepEqual(withoutLength(parsed), withoutLength(original));
   assert.equal(parsed.headers.get('Content-Length'), String(p.body.length));
-  assert.deepEqual(parsed.vias, p.vias);
-  assert.deepEqual(parsed.from, p.from);
-  assert.deepEqual(parsed.to, p.to);
+  assert.deepEqual(withPlainMaps(parsed.vias), p.vias);
+  assert.deepEqual(withPlainMaps(parsed.from), p.from);
+  assert.deepEqual(withPlainMaps(parsed.to), p.to);
   assert.equal(parsed.callId, p.callId);
-  assert.deepEqual(parsed.contacts, p.contacts);
-  assert.deepEqual(parsed.routes, p.routes);
+  assert.deepEqual(withPlainMaps(parsed.contacts), p.contacts);
+  assert.deepEqual(withPlainMaps(parsed.routes), p.routes);
   assert.ok(parsed.body.equals(original.body));
 }
 
@@ -173,7 +174,7 @@ describe('round trip', () => {
     fc.assert(
       fc.property(fc.oneof(sipUri, telUri), (uri) => {
         const text = formatUri(uri);
-        assert.deepEqual(parseUri(text), uri);
+        assert.deepEqual(withPlainMaps(parseUri(text)), uri);
         assert.equal(formatUri(parseUri(text)), text);
       }),
       { numRuns: 1000 },

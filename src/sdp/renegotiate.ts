@@ -13,7 +13,7 @@ import { peerFingerprint, remoteOf } from './bridge-sdp.js';
 import { parseCryptoAttribute, type CryptoAttribute } from './crypto-attribute.js';
 import { directionOf, offererDirection } from './direction.js';
 import { SdpNotAcceptableError } from './errors.js';
-import { cryptoLinesOf, zrtpHashOf } from './media-security.js';
+import { cryptoLinesOf, fingerprintOf, zrtpHashOf } from './media-security.js';
 
 /** What the B2BUA last said on one leg, and the engine settings of each bridged media line. */
 export interface NegotiatedLeg {
@@ -115,7 +115,10 @@ function peerUpdate(
     ourMedia.crypto = [{ ...ourCrypto, id: theirs.tag }];
     settings.srtp = { ...previous.srtp, receiveKey: theirs.keySalt };
   }
-  if (previous.dtls) {
+  // Linphone 5.1 answers a re-INVITE on an established DTLS-SRTP stream with neither a=setup nor
+  // a=fingerprint: an SDP that says nothing of the association keeps it (settings.dtls = previous).
+  const keepsAssociation = (theirMedia.setup ?? theirSession.setup) === undefined && !fingerprintOf(theirSession, theirMedia);
+  if (previous.dtls && !keepsAssociation) {
     const theirSetup = (theirMedia.setup ?? theirSession.setup ?? 'active') as SetupAttribute;
     let setup: 'active' | 'passive' | undefined;
     try {

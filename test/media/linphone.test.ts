@@ -5,19 +5,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MediaEngine } from '../../src/media/engine.js';
 import { answerSetup, dtlsRole, type SetupAttribute } from '../../src/media/dtls-setup.js';
 import type { DtlsConnectedEvent, MediaBridge, ZrtpSecureEvent } from '../../src/media/bridge.js';
 import { TransportLayer } from '../../src/sip/transport/transport-layer.js';
 import { UserAgent } from '../../src/sip/ua/user-agent.js';
-import { freePort, freePorts } from '../helpers/ports.js';
-import { killAllPeers, startPeer, type Peer } from '../helpers/processes.js';
+import { Linphone, stopAllLinphones } from '../helpers/linphone.js';
+import { freePort } from '../helpers/ports.js';
+import { killAllPeers } from '../helpers/processes.js';
 import { UdpPeer } from './harness.js';
-import { removeTemporaryFiles, temporaryDirectory } from './openssl-peer.js';
 
 let engine: MediaEngine;
 let transports: TransportLayer;
@@ -34,62 +30,16 @@ before(async () => {
   ua = new UserAgent({ transports, contactUser: 'b2bua', userAgentHeader: 'b2bua-test' });
 });
 after(async () => {
+  await stopAllLinphones();
   await killAllPeers();
   await ua.close();
   await transports.close();
   for (const socket of sockets) socket.close();
   await Promise.all(bridges.map((bridge) => bridge.close()));
   engine.close();
-  removeTemporaryFiles();
 });
 
 type Encryption = 'dtls' | 'zrtp';
-
-async function startLinphone(encryption: Encryption): Promise<{ daemon: Peer; pipe: string; log: string }> {
-  const home = temporaryDirectory('b2bua-linphone-');
-  mkdirSync(join(home, '.local/share/linphone'), { recursive: true }); // its DTLS certificate goes there
-  const [rtpPort] = await freePorts(1, { even: true });
-  const port = await freePort();
-  const rc = join(home, 'linphonerc');
-  writeFileSync(rc, [
-    '[sip]', `sip_port=${port}`, 'sip_tcp_port=0', 'sip_tls_port=0', 'bind_address=127.0.0.1',
-    `contact="alice" <sip:alice@127.0.0.1:${port}>`, 'guess_hostname=0', 'use_ipv6=0',
-    `media_encryption=${encryption}`, 'media_encryption_mandatory=1', 'default_proxy=-1',
-    '[rtp]', `audio_rtp_port=${rtpPort}`, 'bind_address=127.0.0.1',
-    '[video]', 'enabled=0', 'capture=0', 'display=0',
-    '[sound]', 'hold_music=/usr/share/sounds/linphone/toy-mono.wav', 'echocancellation=0',
-    '[storage]', `uri=${join(home, 'linphone.db')}`,
-    '',
-  ].join('\n'));
-  const pipe = `b2bua-lp-${process.pid}-${port}`;
-  const log = join(home, 'linphone.log');
-  const daemon = startPeer('linphone-daemon', ['--config', rc, '--log', log, '--pipe', pipe], { env: { ...process.env, HOME: home } });
-  return { daemon, pipe: `/tmp/${pipe}`, log };
-}
-
-/** One command on the daemon's socket (retried until the daemon listens); resolves with its answer. */
-async function daemonCommand(pipe: string, command: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const socket = connect(pipe);
-        let answer = '';
-        socket.once('error', reject);
-        socket.on('data', (chunk) => {
-          answer += chunk.toString();
-          if (/Status: (Ok|Error)/.test(answer)) {
-            socket.end();
-            resolve(answer);
-          }
-        });
-        socket.once('connect', () => socket.write(`${command}\n`));
-      });
-    } catch (error) {
-      if (attempt > 100) throw error;
-      await sleep(100); // the daemon's socket is not there yet: nothing to await on
-    }
-  }
-}
 
 function sdpValue(sdp: string, pattern: RegExp): string {
   const match = pattern.exec(sdp);
@@ -128,14 +78,11 @@ function answerNextCall(encryption: Encryption, plain: UdpPeer): Promise<MediaBr
 }
 
 async function linphoneCall(encryption: Encryption) {
-  const linphone = await startLinphone(encryption);
+  const linphone = await Linphone.start({ user: 'alice', encryption });
   const plain = await UdpPeer.open();
   sockets.push(plain);
   const answered = answerNextCall(encryption, plain);
-  await daemonCommand(linphone.pipe, 'audio-codec-disable ALL');
-  await daemonCommand(linphone.pipe, 'audio-codec-enable PCMU/8000/1');
-  const call = await daemonCommand(linphone.pipe, `call sip:b2bua@127.0.0.1:${sipPort}`);
-  assert.match(call, /Status: Ok/);
+  await linphone.call(`sip:b2bua@127.0.0.1:${sipPort}`);
   return { linphone, plain, bridge: await answered };
 }
 
@@ -151,16 +98,16 @@ test('Linphone calls with DTLS-SRTP: the handshake completes and its audio arriv
   const [event] = (await once(bridge, 'dtls-connected')) as [DtlsConnectedEvent];
   assert.equal(event.role, 'client');
   await assertClearRtp(plain);
-  await linphone.daemon.kill();
-  assert.match(readFileSync(linphone.log, 'utf8'), /DTLS Handshake on RTP channel successful/);
+  await linphone.kill();
+  assert.match(linphone.logSince(), /DTLS Handshake on RTP channel successful/);
 });
 
 test('Linphone calls with ZRTP: both ends show the same SAS and its audio arrives decrypted', async () => {
   const { linphone, plain, bridge } = await linphoneCall('zrtp');
   const [event] = (await once(bridge, 'zrtp-secure')) as [ZrtpSecureEvent];
   await assertClearRtp(plain);
-  await linphone.daemon.kill();
-  const token = /ZRTP secrets on: SAS is (\S+) /.exec(readFileSync(linphone.log, 'utf8'));
+  await linphone.kill();
+  const token = /ZRTP secrets on: SAS is (\S+) /.exec(linphone.logSince());
   assert.ok(token, 'Linphone logged its SAS');
   assert.equal(token[1], event.sas);
 });

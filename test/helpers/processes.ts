@@ -16,7 +16,8 @@ export interface Peer {
 const running = new Set<Peer>();
 
 export function startPeer(command: string, args: string[], options: SpawnOptions = {}): Peer {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+  // Its own process group, so that killing it also kills the workers it forks (kamailio).
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, ...options });
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   let text = '';
   const listeners = new Set<() => void>();
@@ -64,7 +65,7 @@ export function startPeer(command: string, args: string[], options: SpawnOptions
       if (child.exitCode === null && child.signalCode === null) {
         process.kill(peer.pid, signal);
         const timer = setTimeout(() => {
-          if (child.exitCode === null && child.signalCode === null) process.kill(peer.pid, 'SIGKILL');
+          if (child.exitCode === null && child.signalCode === null) killGroup(peer.pid, 'SIGKILL');
         }, 3000);
         const result = await exited;
         clearTimeout(timer);
@@ -77,17 +78,24 @@ export function startPeer(command: string, args: string[], options: SpawnOptions
   return peer;
 }
 
-/** Kills every peer still running (call from an `after` hook). */
+/** Kills every peer still running (call from an `after` hook), with the processes each forked. */
 export async function killAllPeers(): Promise<void> {
-  await Promise.all([...running].map((peer) => peer.kill('SIGKILL')));
+  await Promise.all(
+    [...running].map((peer) => {
+      killGroup(peer.pid, 'SIGKILL');
+      return peer.exited;
+    }),
+  );
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 process.once('exit', () => {
-  for (const peer of running) {
-    try {
-      process.kill(peer.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const peer of running) killGroup(peer.pid, 'SIGKILL');
 });

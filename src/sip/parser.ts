@@ -10,7 +10,7 @@ import { SipHeaders } from './headers.js';
 import type { HeaderField } from './headers.js';
 import { SipRequest, SipResponse } from './message.js';
 import type { HeaderViews, SipMessage } from './message.js';
-import { parseUri } from './uri.js';
+import { parseUriIn } from './uri.js';
 
 export { extractResponseRouting } from './routing.js';
 export type { ResponseRouting } from './routing.js';
@@ -283,23 +283,33 @@ function parseStatusLine(line: string, headers: SipHeaders, body: Buffer): SipRe
   return new SipResponse(Number(code), line.slice(codeEnd + 1), headers, body);
 }
 
-function parseRequestLine(line: string, headers: SipHeaders, body: Buffer): SipRequest {
-  if (is(line.charCodeAt(line.length - 1), WS)) throw new SipParseError('trailing whitespace in Request-Line');
-  const first = line.indexOf(' ');
-  const last = line.lastIndexOf(' ');
-  if (first === -1 || first === last) throw new SipParseError('invalid Request-Line');
-  const method = line.slice(0, first);
+/** The Request-Line `head[0, lineEnd)`; its URI is parsed in place in the head. */
+function parseRequestLine(head: string, lineEnd: number, headers: SipHeaders, body: Buffer): SipRequest {
+  if (is(head.charCodeAt(lineEnd - 1), WS)) throw new SipParseError('trailing whitespace in Request-Line');
+  const first = head.indexOf(' ');
+  const last = head.lastIndexOf(' ', lineEnd - 1);
+  if (first === -1 || first >= lineEnd || first === last) throw new SipParseError('invalid Request-Line');
+  const method = head.slice(0, first);
   if (!isToken(method)) throw new SipParseError('invalid method');
-  checkVersion(line.slice(last + 1));
-  const uriText = line.slice(first + 1, last);
-  if (uriText.charCodeAt(0) === 32 || uriText.charCodeAt(uriText.length - 1) === 32) {
+  checkVersion(head.slice(last + 1, lineEnd));
+  const uriStart = first + 1;
+  const uriEnd = last;
+  if (uriStart < uriEnd && (head.charCodeAt(uriStart) === 32 || head.charCodeAt(uriEnd - 1) === 32)) {
     throw new SipParseError('extra whitespace in Request-Line');
   }
-  if (uriText.includes(' ') || uriText.includes('\t')) throw new SipParseError('whitespace in Request-URI');
-  if (uriText.charCodeAt(0) === 60 /* < */) throw new SipParseError('Request-URI enclosed in <>');
-  const uri = parseUri(uriText);
+  // Both searches are native: past the URI they stop at the version's space, or at worst the head's end.
+  if (head.indexOf(' ', uriStart) < uriEnd || isBefore(head.indexOf('\t', uriStart), uriEnd)) {
+    throw new SipParseError('whitespace in Request-URI');
+  }
+  if (head.charCodeAt(uriStart) === 60 /* < */) throw new SipParseError('Request-URI enclosed in <>');
+  const uri = parseUriIn(head, uriStart, uriEnd);
   if (uri.headers.size > 0) throw new SipParseError('Request-URI must not contain headers');
   return new SipRequest(method, uri, headers, body);
+}
+
+/** An indexOf result that was found before `end`. */
+function isBefore(at: number, end: number): boolean {
+  return at !== -1 && at < end;
 }
 
 /** Parses one header value, naming the header in the error. */
@@ -363,11 +373,10 @@ export function parseMessage(data: Buffer, opts: ParseOptions = {}): SipMessage 
   const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [] };
   const fields = parseHeaderLines(head, lineEnd + 2, picked);
   const body = frameBody(data, headEnd + 4, picked.contentLength, opts.datagram ?? false);
-  const startLine = head.slice(0, lineEnd);
   const headers = SipHeaders.fromFields(fields);
-  const msg = startLine.startsWith('SIP/')
-    ? parseStatusLine(startLine, headers, body)
-    : parseRequestLine(startLine, headers, body);
+  const msg = head.startsWith('SIP/')
+    ? parseStatusLine(head.slice(0, lineEnd), headers, body)
+    : parseRequestLine(head, lineEnd, headers, body);
   const views = validateKeyHeaders(picked);
   if (msg.kind === 'request' && views.cseq.method !== msg.method) {
     throw new SipParseError('CSeq method does not match request method');

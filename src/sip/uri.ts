@@ -148,12 +148,13 @@ export function hostLength(text: string, start: number, host: string): number {
 }
 
 /**
- * Checks the `;name[=value]` parameters in `text[start, end)` (text[start] is ';') and, given a
- * Map, stores them unescaped: the parser checks, the LazyMap stores on first read.
+ * Checks the `;name[=value]` parameters from `text[start]` (a ';') up to `end` or the `?` of the
+ * URI headers, and returns where they stopped. Given a Map it stores them unescaped: the parser
+ * checks, the LazyMap stores on first read.
  */
-function readUriParams(text: string, start: number, end: number, into: Map<string, string | null> | null): void {
+function readUriParams(text: string, start: number, end: number, into: Map<string, string | null> | null): number {
   let i = start;
-  while (i < end) {
+  while (i < end && text.charCodeAt(i) !== 63 /* ? */) {
     const nameStart = i + 1;
     let eq = -1;
     // One pass finds the delimiters and checks the characters; escapes (rare) take the slower
@@ -162,7 +163,7 @@ function readUriParams(text: string, start: number, end: number, into: Map<strin
     let j = nameStart;
     for (; j < end; j++) {
       const code = text.charCodeAt(j);
-      if (code === 59 /* ; */) break;
+      if (code === 59 /* ; */ || code === 63 /* ? */) break;
       if (code === 61 /* = */ && eq === -1) eq = j;
       else if ((CLASS[code]! & PARAM) === 0) plain = false;
     }
@@ -178,6 +179,7 @@ function readUriParams(text: string, start: number, end: number, into: Map<strin
     }
     i = j;
   }
+  return i;
 }
 
 function sliceOf(text: string, start: number, end: number): string {
@@ -206,9 +208,9 @@ function readUriHeaders(text: string, start: number, end: number, into: Map<stri
   }
 }
 
-/** Parameters of `text[start, end)`, checked now and built on first read. */
-function uriParams(text: string, start: number, end: number): Map<string, string | null> {
-  if (start < end) readUriParams(text, start, end, null);
+/** Parameters of a tel URI, `text[start, end)`: checked now and built on first read. */
+function telParams(text: string, start: number, end: number): Map<string, string | null> {
+  if (readUriParams(text, start, end, null) !== end) throw new SipParseError('invalid character in URI parameter');
   return new LazyMap(readUriParams, text, start, end);
 }
 
@@ -235,20 +237,22 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number, end: n
     if (user === '') throw new SipParseError('empty URI user');
     i = at + 1;
   }
-  const question = indexBefore(text, '?', i, end);
-  const paramsEnd = question === -1 ? end : question;
-  const host = parseHost(text, i, paramsEnd);
+  // No search for the `?` of the headers: `text` may be the whole head, and the scans below stop at it.
+  const host = parseHost(text, i, end);
   i += hostLength(text, i, host);
   let port: number | undefined;
-  if (text.charCodeAt(i) === 58 /* : */ && i < paramsEnd) {
+  if (text.charCodeAt(i) === 58 /* : */ && i < end) {
     let portEnd = i + 1;
-    while (portEnd < paramsEnd && text.charCodeAt(portEnd) !== 59) portEnd++;
+    while (portEnd < end && text.charCodeAt(portEnd) !== 59 && text.charCodeAt(portEnd) !== 63) portEnd++;
     port = parsePort(text, i + 1, portEnd);
     i = portEnd;
   }
-  if (i < paramsEnd && text.charCodeAt(i) !== 59 /* ; */) throw new SipParseError('invalid URI host');
-  const params = uriParams(text, i, paramsEnd);
-  const headersStart = question === -1 ? end : question + 1;
+  if (i < end && text.charCodeAt(i) !== 59 /* ; */ && text.charCodeAt(i) !== 63 /* ? */) {
+    throw new SipParseError('invalid URI host');
+  }
+  const paramsEnd = readUriParams(text, i, end, null);
+  const params = new LazyMap(readUriParams, text, i, paramsEnd);
+  const headersStart = paramsEnd === end ? end : paramsEnd + 1;
   readUriHeaders(text, headersStart, end, null);
   const headers = new LazyMap(readUriHeaders, text, headersStart, end);
   const uri: SipUri = { scheme, host, params, headers };
@@ -265,7 +269,7 @@ function parseTelUri(text: string, start: number, end: number): SipUri {
   const numberEnd = semi === -1 ? end : semi;
   const number = text.slice(start, numberEnd);
   if (!TEL_NUMBER.test(number)) throw new SipParseError('invalid tel URI number');
-  return { scheme: 'tel', user: number, host: '', params: uriParams(text, numberEnd, end), headers: new Map() };
+  return { scheme: 'tel', user: number, host: '', params: telParams(text, numberEnd, end), headers: new Map() };
 }
 
 /** Any other absoluteURI (RFC 3261 §25.1): kept as text, only checked for forbidden characters. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SipParseError } from '../../../src/sip/errors.js';
-import { formatUri, parseUri } from '../../../src/sip/uri.js';
+import { formatUri, parseUri, parseUriIn } from '../../../src/sip/uri.js';
 
 function fails(text: string, reason: string): void {
   assert.throws(() => parseUri(text), (e: unknown) => e instanceof SipParseError && e.reason === reason);
@@ -17,6 +17,35 @@ describe('parseUri', () => {
     assert.equal(uri.port, 5070);
     assert.deepEqual([...uri.params], [['transport', 'tcp'], ['lr', null]]);
     assert.deepEqual([...uri.headers], [['subject', 'project x'], ['priority', 'urgent']]);
+  });
+
+  it('finds the headers after the host, the port or the parameters, and a ? in the user part', () => {
+    for (const [text, port, params] of [
+      ['sip:a.example.com?subject=x', undefined, []],
+      ['sip:a.example.com:5060?subject=x', 5060, []],
+      ['sip:a.example.com;lr?subject=x', undefined, [['lr', null]]],
+      ['sip:a.example.com;maddr=b?subject=x', undefined, [['maddr', 'b']]],
+    ] as const) {
+      const uri = parseUri(text);
+      assert.equal(uri.host, 'a.example.com');
+      assert.equal(uri.port, port);
+      assert.deepEqual([...uri.params], params);
+      assert.deepEqual([...uri.headers], [['subject', 'x']], text);
+    }
+    const user = parseUri('sip:who?me@a.example.com;lr');
+    assert.equal(user.user, 'who?me');
+    assert.equal(user.headers.size, 0);
+  });
+
+  it('reads a URI in place, ignoring what follows it in the text', () => {
+    const text = '<sip:b.example.com;lr>;tag=1?x, <sip:c@d;p=q?h=v>';
+    const first = parseUriIn(text, 1, 21);
+    assert.equal(first.host, 'b.example.com');
+    assert.deepEqual([...first.params], [['lr', null]]);
+    assert.equal(first.headers.size, 0);
+    const second = parseUriIn(text, 33, 48);
+    assert.deepEqual([...second.params], [['p', 'q']]);
+    assert.deepEqual([...second.headers], [['h', 'v']]);
   });
 
   it('handles sips, scheme case and IPv6 references', () => {
@@ -75,6 +104,9 @@ describe('parseUri', () => {
     fails('sip:alice@example.com;;lr', 'invalid URI parameter');
     fails('sip:alice@example.com?subject', 'invalid URI header');
     fails('tel:call-me', 'invalid tel URI number');
+    fails('tel:+33123;phone-context=a?b', 'invalid character in URI parameter');
+    fails('sip:alice@example.com:50x?a=b', 'invalid port');
+    fails('sip:alice@example.com;a?b', 'invalid URI header');
     fails('http://exa mple.com', 'invalid character in URI');
   });
 });

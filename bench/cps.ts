@@ -1,4 +1,4 @@
-// `npm run bench -- cps [--rates 500,1000,...] [--seconds N] [--idle-calls N] [--no-reference] [--no-heap]`
+// `npm run bench -- cps [--rates 500,1000,...] [--seconds N] [--idle-calls N] [--no-reference] [--no-heap] [--cpu-prof DIR]`
 // B3 signalling: `sipp -sn uac` (INVITE with a plain RTP SDP offer/100/200/ACK/BYE/200) → our
 // daemon (bin/b2bua.js, UDP, one media thread, no ICE) → `sipp -sn uas` as the callee, stepping
 // the rate up. The reference in the same run is sipp uac → sipp uas directly (no B2BUA), the
@@ -8,6 +8,7 @@
 // (read through bench/heap-probe.ts after a GC) minus its heap before them, divided by N.
 // N defaults to 4,000: each call holds 4 media sockets, and this machine's hard limit is 20,000
 // open files per process, so 10,000 idle calls cannot be held here.
+// --cpu-prof DIR: the daemon runs under node's --cpu-prof and writes one .cpuprofile per step in DIR.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,14 +34,14 @@ interface Daemon {
   stop(): Promise<void>;
 }
 
-async function startDaemon(calleePort: number): Promise<Daemon> {
+async function startDaemon(calleePort: number, profileDir?: string): Promise<Daemon> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'b2bua-cps-'));
   const set = (key: string): string[] => ['--set', key];
   const child = spawn(
     process.execPath,
     [
-      '--expose-gc', '--import', HEAP_PROBE, DAEMON,
+      '--expose-gc', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', HEAP_PROBE, DAEMON,
       ...set(`b2bua-server/transport=sip:127.0.0.1:${port};transport=udp`),
       ...set(`b2bua-server/outbound-proxy=sip:127.0.0.1:${calleePort};transport=udp`),
       ...set(`b2bua-server/data-directory=${dataDir}`),
@@ -85,10 +86,10 @@ async function startDaemon(calleePort: number): Promise<Daemon> {
   };
 }
 
-async function runStep(path: Target, rate: number, seconds: number): Promise<RateStep> {
+async function runStep(path: Target, rate: number, seconds: number, profileDir?: string): Promise<RateStep> {
   const calleePort = await freePort();
   const callee = await startSippUas(calleePort);
-  const daemon = path === 'b2bua' ? await startDaemon(calleePort) : undefined;
+  const daemon = path === 'b2bua' ? await startDaemon(calleePort, profileDir) : undefined;
   const cpuBefore = daemon ? processCpuMicros(daemon.child.pid ?? 0) : 0;
   const calls = rate * seconds;
   const result = await runSippUac({
@@ -135,13 +136,15 @@ async function measureIdleHeap(calls: number): Promise<{ perCall: number; establ
 export async function main(args: string[]): Promise<void> {
   let idleCalls = DEFAULT_IDLE_CALLS;
   let heap = true;
+  let profileDir: string | undefined;
   const settings = parseRateArgs(args, { rates: [500, 1000, 1500, 2000, 2500, 3000], seconds: 5, reference: true }, (arg, value) => {
     if (arg === '--idle-calls') return (idleCalls = Number(value)), 2;
     if (arg === '--no-heap') return (heap = false), 1;
+    if (arg === '--cpu-prof') return (profileDir = value), 2;
     return 0;
   });
   const targets: Target[] = settings.reference ? ['b2bua', 'direct'] : ['b2bua'];
-  const steps = await stepRates(targets, settings, (path, rate) => runStep(path as Target, rate, settings.seconds));
+  const steps = await stepRates(targets, settings, (path, rate) => runStep(path as Target, rate, settings.seconds, profileDir));
   printRateSteps('B3 signalling (sipp uac → b2bua → sipp uas, UDP, plain RTP SDP, media-threads=1)', 'daemon CPU us/call', steps);
   if (heap) {
     const result = await measureIdleHeap(idleCalls);

@@ -132,15 +132,17 @@ export class CallMedia extends EventEmitter<{ 'rtp-timeout': [] }> {
       offering[stream.line] = stream.legs[0];
       answering[stream.line] = stream.legs[1];
     }
-    const ourOffer = parseSdp(sent.sdp);
-    // The answering leg was offered every suite; only the one it chose is restated.
-    answering.forEach((settings, line) => {
-      const media = ourOffer.media[line];
-      if (settings?.srtp && media) media.crypto = media.crypto?.filter(({ suite }) => suite === settings.srtp!.suite);
-    });
     return [
-      { ours: parseSdp(answer.sdp), settings: offering },
-      { ours: ourOffer, settings: answering },
+      lazyLeg(() => parseSdp(answer.sdp), offering),
+      lazyLeg(() => {
+        const ourOffer = parseSdp(sent.sdp);
+        // The answering leg was offered every suite; only the one it chose is restated.
+        answering.forEach((settings, line) => {
+          const media = ourOffer.media[line];
+          if (settings?.srtp && media) media.crypto = media.crypto?.filter(({ suite }) => suite === settings.srtp!.suite);
+        });
+        return ourOffer;
+      }, answering),
     ];
   }
 
@@ -190,4 +192,18 @@ export class CallMedia extends EventEmitter<{ 'rtp-timeout': [] }> {
     }
     return local;
   }
+}
+
+/**
+ * A negotiated leg whose SDP is parsed on first read: most calls end without a renegotiation, and
+ * parsing both SDPs of every answered call was a measurable share of the B3 cost per call.
+ */
+function lazyLeg(parse: () => SessionDescription, settings: (LegSettings | undefined)[]): NegotiatedLeg {
+  let ours: SessionDescription | undefined;
+  return {
+    get ours() {
+      return (ours ??= parse());
+    },
+    settings,
+  };
 }

@@ -214,7 +214,7 @@ describe('b2bua session timers (RFC 4028)', () => {
   });
 });
 
-describe('b2bua refusals of its own', () => {
+describe('b2bua call set-up beyond the basic offer/answer', () => {
   let caller: Agent;
   let callee: Agent;
   agentsPerTest((...agents) => ([caller, callee] = agents));
@@ -227,14 +227,8 @@ describe('b2bua refusals of its own', () => {
     await b2bua.core().whenIdle();
     await b2bua.daemon.drain();
   });
-});
 
-describe('b2bua late offer (INVITE without SDP)', () => {
-  let caller: Agent;
-  let callee: Agent;
-  agentsPerTest((...agents) => ([caller, callee] = agents));
-
-  it("leg B offers in its 200; leg A gets our plain RTP offer in its 200 and its ACK's answer reaches leg B's ACK", async () => {
+  it("late offer (INVITE without SDP): leg B offers in its 200; leg A gets our plain RTP offer in its 200 and its ACK's answer reaches leg B's ACK", async () => {
     const b2bua = await startB2bua(callee.port);
     const legBAck = new Promise<SipRequest>((resolve) => {
       callee.ua.on('invite', (session) => {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
-import { parseRateArgs, printRateSteps, stepRates, type RateStep } from './rate-steps.js';
+import { parseRateArgs, printRateSteps, rateStep, stepRates, type RateStep } from './rate-steps.js';
 import { processCpuMicros, runSippUac, startSippUas, stop, udpBound } from './sipp.js';
 
 const DAEMON = fileURLToPath(new URL('../../bin/b2bua.js', import.meta.url));
@@ -98,16 +98,7 @@ async function runStep(path: Target, rate: number, seconds: number, profileDir?:
   const cpuMicros = daemon ? processCpuMicros(daemon.child.pid ?? 0) - cpuBefore : Number.NaN;
   await daemon?.stop();
   await callee.stop();
-  return {
-    target: path,
-    rate,
-    calls,
-    successful: result.successful,
-    failed: result.failed,
-    retransmissions: result.retransmissions,
-    achieved: result.successful / result.elapsedSeconds,
-    cpuPerCall: cpuMicros / result.successful,
-  };
+  return rateStep(path, rate, calls, result, cpuMicros);
 }
 
 /** Heap per call with `calls` established calls held idle; resolves with the bytes and how many calls were up. */

@@ -1,5 +1,6 @@
 // What the sipp-driven signalling benches share: the rate arguments, stepping the call rate up per
 // target (stopping at a target's first failing rate), the table, and the best-rate summary.
+import type { UacResult } from './sipp.js';
 
 export interface RateStep {
   /** What was measured at this step: ours, or the reference peer. */
@@ -14,6 +15,20 @@ export interface RateStep {
   achieved: number;
   /** CPU time of the measured process per successful call (NaN when there is none to measure). */
   cpuPerCall: number;
+}
+
+/** A step's row from sipp uac's outcome and the measured process's CPU time (µs) over the step. */
+export function rateStep(target: string, rate: number, calls: number, result: UacResult, cpuMicros: number): RateStep {
+  return {
+    target,
+    rate,
+    calls,
+    successful: result.successful,
+    failed: result.failed,
+    retransmissions: result.retransmissions,
+    achieved: result.successful / result.elapsedSeconds,
+    cpuPerCall: cpuMicros / result.successful,
+  };
 }
 
 export interface RateSettings {

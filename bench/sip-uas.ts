@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
-import { parseRateArgs, printRateSteps, stepRates, type RateStep } from './rate-steps.js';
+import { parseRateArgs, printRateSteps, rateStep, stepRates, type RateStep } from './rate-steps.js';
 import { runSippUac, startSippUas, stop, type SippServer } from './sipp.js';
 
 const SERVER = fileURLToPath(new URL('./uas-server.js', import.meta.url));
@@ -43,16 +43,7 @@ async function runStep(uas: Target, rate: number, seconds: number): Promise<Rate
   const calls = rate * seconds;
   const result = await runSippUac({ target: `127.0.0.1:${port}`, rate, calls, timeoutSeconds: seconds * 4 + 40 });
   const cpuMicros = await server.stop();
-  return {
-    target: uas,
-    rate,
-    calls,
-    successful: result.successful,
-    failed: result.failed,
-    retransmissions: result.retransmissions,
-    achieved: result.successful / result.elapsedSeconds,
-    cpuPerCall: cpuMicros / result.successful,
-  };
+  return rateStep(uas, rate, calls, result, cpuMicros);
 }
 
 export async function runUasBench(args: string[]): Promise<void> {

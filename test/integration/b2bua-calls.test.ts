@@ -11,7 +11,7 @@ import { killAllPeers } from '../helpers/processes.js';
 import { startSipp } from '../helpers/sipp.js';
 import { parseRtp, randomMasterKeySalt, SrtpContext } from '../helpers/srtp-oracle.js';
 import { Endpoint, UdpPeer } from '../media/harness.js';
-import { agentsPerTest, answerCalls, answerTo, audioPort, call, fixture, PLAIN_OFFER, startB2bua, type Agent } from './b2bua-harness.js';
+import { agentsPerTest, answerCalls, bridgedCall, answerTo, audioPort, call, fixture, PLAIN_OFFER, startB2bua, type Agent } from './b2bua-harness.js';
 
 describe('b2bua core between sipp peers', () => {
   after(killAllPeers);
@@ -88,12 +88,9 @@ describe('b2bua core with our own user agents', () => {
 
   it('BYE from the callee reaches the caller', async () => {
     const b2bua = await startB2bua(callee.port);
-    const answering = answerCalls(callee);
-    const legBDialog = answering.next();
-    const { dialog } = await call(caller, b2bua.port);
-    assert.ok(dialog);
+    const { legA: dialog, legB: legBDialog } = await bridgedCall(caller, callee, b2bua);
     const ended = once(dialog, 'terminated') as Promise<[DialogEnd]>;
-    assert.equal((await (await legBDialog).bye()).status, 200);
+    assert.equal((await legBDialog.bye()).status, 200);
     const [end] = await ended;
     assert.equal(end.reason, 'bye-received');
     await b2bua.core().whenIdle();
@@ -141,11 +138,7 @@ describe('b2bua core with our own user agents', () => {
 
   it('an established call survives a drain while a new INVITE gets 503', async () => {
     const b2bua = await startB2bua(callee.port);
-    const answering = answerCalls(callee);
-    const legB = answering.next();
-    const { dialog } = await call(caller, b2bua.port);
-    assert.ok(dialog);
-    const legBDialog = await legB;
+    const { legA: dialog, legB: legBDialog } = await bridgedCall(caller, callee, b2bua);
     const drained = b2bua.daemon.drain();
     const refused = await call(caller, b2bua.port);
     assert.equal(refused.response.status, 503);
@@ -194,11 +187,7 @@ describe('b2bua core with our own user agents', () => {
   ] as const) {
     it(`${key} ends both legs with BYE carrying a Reason header`, async () => {
       const b2bua = await startB2bua(callee.port, `[b2bua-server]\n${key}=1\n`);
-      const answering = answerCalls(callee);
-      const legB = answering.next();
-      const { dialog } = await call(caller, b2bua.port);
-      assert.ok(dialog);
-      const legBDialog = await legB;
+      const { legA: dialog, legB: legBDialog } = await bridgedCall(caller, callee, b2bua);
       const [[endA], [endB]] = (await Promise.all([once(dialog, 'terminated'), once(legBDialog, 'terminated')])) as [[DialogEnd], [DialogEnd]];
       for (const end of [endA, endB]) {
         assert.equal(end.reason, 'bye-received');

@@ -113,6 +113,13 @@ export function call(agent: Agent, port: number, body: string = PLAIN_OFFER, to 
   });
 }
 
+/** A call from `caller` through `b2bua` that `callee` answers: both legs' dialogs once established. */
+export async function bridgedCall(caller: Agent, callee: Agent, b2bua: B2bua): Promise<{ legA: Dialog; legB: Dialog }> {
+  const legB = answerCalls(callee).next();
+  const { dialog, response } = await call(caller, b2bua.port);
+  if (!dialog) throw new Error(`the call was refused: ${response.status} ${response.reason}`);
+  return { legA: dialog, legB: await legB };
+}
 
 /** A caller and a callee agent, new for each test of the enclosing describe, handed to `use`. */
 export function agentsPerTest(use: (caller: Agent, callee: Agent) => void): void {

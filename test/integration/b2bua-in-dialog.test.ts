@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Dialog } from '../../src/sip/dialog/dialog.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import type { ServerRequest } from '../../src/sip/ua/server-request.js';
-import { agentsPerTest, answerCalls, audioPort, call, PLAIN_OFFER, startAgent, startB2bua, stopAgent, type Agent, type B2bua } from './b2bua-harness.js';
+import { agentsPerTest, answerCalls, bridgedCall, audioPort, call, PLAIN_OFFER, startAgent, startB2bua, stopAgent, type Agent, type B2bua } from './b2bua-harness.js';
 
 const direction = (sdp: string): string => /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(sdp)?.[1] ?? 'sendrecv';
 const withDirection = (sdp: string, value: string): string => `${sdp.replace(/^a=(sendrecv|sendonly|recvonly|inactive)\r\n/m, '')}a=${value}\r\n`;
@@ -69,12 +69,9 @@ describe('b2bua in-dialog requests', () => {
   beforeEach(async () => {
     [caller, callee] = await Promise.all([startAgent(), startAgent()]);
     b2bua = await startB2bua(callee.port);
-    const calls = answerCalls(callee);
-    const legB = calls.next();
-    const { dialog } = await call(caller, b2bua.port);
-    assert.ok(dialog);
-    a = new Party(dialog);
-    b = new Party(await legB);
+    const { legA, legB } = await bridgedCall(caller, callee, b2bua);
+    a = new Party(legA);
+    b = new Party(legB);
   });
 
   afterEach(async () => {

@@ -81,11 +81,10 @@ export function reasonHeader(cause: number, text: string): string {
 /** Leg A may ring this long while leg B is being set up (reference §3.1, RFC 3261 §16.6 step 11). */
 export const INCOMING_TIMEOUT_MS = 240_000;
 
-/** The first offer/answer: leg A's offer, our offer to leg B made from it, and the media they bridge. */
+/** The first offer/answer: the offer (leg A's, or leg B's for a late offer) and ours made from it. */
 interface FirstExchange {
   offer: SessionDescription;
   sent: LegBOffer;
-  media: CallMedia;
 }
 
 /**
@@ -140,12 +139,12 @@ export class Call extends EventEmitter<{ ended: [] }> {
     const decision = context.application.onCallCreate(legAInfo);
     if (decision.kind === 'decline') throw new CallRefusedError(decision.status, decision.reason);
     const view: CallView = { legA: legAInfo, plan: decision };
-    if (!offer) return new Call(legA, view, undefined, legATimer, context);
+    if (!offer) return new Call(legA, view, undefined, undefined, legATimer, context);
     let media: CallMedia | undefined;
     try {
       media = CallMedia.forOffer(offer, mediaAddress(legA.inbound.local.address), context);
       const sent = refuseOnSdpError(() => media!.offer(1, offer, { media: decision.media }));
-      return new Call(legA, view, { offer, sent, media }, legATimer, context);
+      return new Call(legA, view, { offer, sent }, media, legATimer, context);
     } catch (error) {
       void media?.close();
       context.application.onCallEnd(view);
@@ -158,6 +157,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
     view: CallView,
     /** The offer leg A's INVITE carried; undefined for a late offer (leg B's 2xx then offers). */
     private exchange: FirstExchange | undefined,
+    /** The media of `exchange`; a late-offer call gets it from leg B's 2xx. */
+    media: CallMedia | undefined,
     /** Leg A's session timer, when its INVITE asked for one. */
     private readonly legATimer: SessionTimerTerms | undefined,
     private readonly context: CallContext,
@@ -179,7 +180,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     this.legB.on('failed', (error) => this.onLegBFailed(...legBFailure(error)));
     legA.on('cancel', () => this.onLegAEnded());
     legA.on('failed', () => this.onLegAEnded());
-    if (exchange) this.watchMedia(exchange.media);
+    if (media) this.watchMedia(media);
     this.incomingTimer = setTimeout(() => this.terminate(END_REASONS.incomingTimeout, 408), INCOMING_TIMEOUT_MS);
     this.incomingTimer.unref();
     if (settings.maxCallDurationMs > 0) {
@@ -245,35 +246,49 @@ export class Call extends EventEmitter<{ ended: [] }> {
   }
 
   private onLegBAccepted(response: SipResponse, dialog: Dialog): void {
-    this.legBDialog = dialog;
-    dialog.once('terminated', () => this.onLegBEnded());
-    if (!this.isPending()) {
-      // Leg A went away while leg B was answering.
-      void dialog.bye().catch(() => undefined);
-      return;
-    }
+    if (!this.adoptLegB(dialog)) return;
     let answer: LegAAnswer | undefined;
     try {
       answer = this.answerFor(response);
       if (!answer) throw new CallRefusedError(488, 'No SDP Answer');
     } catch (error) {
       if (!(error instanceof SdpError) && !(error instanceof CallRefusedError)) throw error;
-      this.context.logger.warn({ callId: dialog.callId, reason: error.reason }, "leg B's answer cannot be bridged");
-      this.endReason = reasonHeader(error.status, error.reason);
-      this.endLegB();
-      this.refuseLegA(error.status, error.reason);
+      this.refuseBoth(error, "leg B's answer cannot be bridged");
       return;
     }
     // Both legs' engine settings were applied by answerFor (updateLeg is synchronous): leg A is
     // answered now, without waiting for the first packet as Flexisip's StreamsRunning does.
-    const answered = this.legA.accept({ body: answer.sdp, headers: uasResponseHeaders(this.legATimer, this.legA.request) });
-    clearTimeout(this.incomingTimer);
-    this.legAEncryption = answer.legAMode === 'sdes' ? { mode: 'sdes', srtpSuites: DEFAULT_SRTP_SUITES } : { mode: answer.legAMode };
-    this.legA.dialog!.once('terminated', () => this.onLegAEnded());
+    const encryption: LegBMedia = answer.legAMode === 'sdes' ? { mode: 'sdes', srtpSuites: DEFAULT_SRTP_SUITES } : { mode: answer.legAMode };
+    // An ACK timeout ends leg A's dialog (see answerLegA); nothing more to do here.
+    this.answerLegA(answer.sdp, encryption).catch(() => undefined);
     this.bridgeDialogs(this.legA.dialog!, dialog, this.media!.negotiated(answer, this.exchange!.sent));
     this.startSessionTimers([this.legATimer, uacTerms(response)]);
-    // An ACK timeout ends leg A's dialog ('terminated' above); nothing more to do here.
-    answered.catch(() => undefined);
+  }
+
+  /** Leg B answered: it ends the call with its dialog. False when leg A went away meanwhile (leg B is hung up). */
+  private adoptLegB(dialog: Dialog): boolean {
+    this.legBDialog = dialog;
+    dialog.once('terminated', () => this.onLegBEnded());
+    if (this.isPending()) return true;
+    void dialog.bye().catch(() => undefined);
+    return false;
+  }
+
+  /** Leg B's 2xx cannot be bridged: BYE on leg B and leg A refused, both with the reason. */
+  private refuseBoth(error: { status: number; reason: string }, what: string): void {
+    this.context.logger.warn({ callId: this.legB.callId, reason: error.reason }, what);
+    this.endReason = reasonHeader(error.status, error.reason);
+    this.endLegB();
+    this.refuseLegA(error.status, error.reason);
+  }
+
+  /** Answers leg A with `sdp` (200, session timer headers); resolves with its dialog once the ACK came. */
+  private answerLegA(sdp: string, encryption: LegBMedia): Promise<Dialog> {
+    const answered = this.legA.accept({ body: sdp, headers: uasResponseHeaders(this.legATimer, this.legA.request) });
+    clearTimeout(this.incomingTimer);
+    this.legAEncryption = encryption;
+    this.legA.dialog!.once('terminated', () => this.onLegAEnded());
+    return answered;
   }
 
   /**
@@ -281,11 +296,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
    * offer made from it; leg A's ACK brings its answer, from which leg B's ACK gets ours.
    */
   private onLateOffer(response: SipResponse, dialog: Dialog): void {
-    this.legBDialog = dialog;
-    dialog.once('terminated', () => this.onLegBEnded());
-    if (!this.isPending()) {
+    if (!this.adoptLegB(dialog)) {
       this.lateAnswer.resolve({});
-      void dialog.bye().catch(() => undefined);
       return;
     }
     let exchange: FirstExchange;
@@ -295,21 +307,14 @@ export class Call extends EventEmitter<{ ended: [] }> {
       const offer = refuseOnSdpError(() => parseSdp(body));
       const media = CallMedia.forOffer(offer, mediaAddress(this.legA.inbound.local.address), this.context);
       this.watchMedia(media);
-      exchange = { offer, media, sent: refuseOnSdpError(() => media.offer(0, offer, { media: LATE_OFFER_LEG_A_MEDIA })) };
+      exchange = { offer, sent: refuseOnSdpError(() => media.offer(0, offer, { media: LATE_OFFER_LEG_A_MEDIA })) };
     } catch (error) {
       if (!(error instanceof CallRefusedError)) throw error;
-      this.context.logger.warn({ callId: dialog.callId, reason: error.reason }, "leg B's offer cannot be bridged");
       this.lateAnswer.resolve({});
-      this.endReason = reasonHeader(error.status, error.reason);
-      this.endLegB();
-      this.refuseLegA(error.status, error.reason);
+      this.refuseBoth(error, "leg B's offer cannot be bridged");
       return;
     }
-    const answered = this.legA.accept({ body: exchange.sent.sdp, headers: uasResponseHeaders(this.legATimer, this.legA.request) });
-    clearTimeout(this.incomingTimer);
-    this.legAEncryption = LATE_OFFER_LEG_A_MEDIA;
-    this.legA.dialog!.once('terminated', () => this.onLegAEnded());
-    answered.then(
+    this.answerLegA(exchange.sent.sdp, LATE_OFFER_LEG_A_MEDIA).then(
       () => this.onLateAnswer(exchange, response, dialog),
       () => this.lateAnswer.resolve({}), // no ACK from leg A: its dialog ends, and the call
     );
@@ -320,10 +325,10 @@ export class Call extends EventEmitter<{ ended: [] }> {
     try {
       const body = ack && sdpBody(ack);
       if (body === undefined) throw new SdpError('ACK without the SDP answer', 488);
-      const answer = exchange.media.answer(1, exchange.offer, exchange.sent, body);
+      const answer = this.media!.answer(1, exchange.offer, exchange.sent, body);
       this.lateAnswer.resolve({ body: answer.sdp });
       this.exchange = exchange;
-      const [legB, legA] = exchange.media.negotiated(answer, exchange.sent);
+      const [legB, legA] = this.media!.negotiated(answer, exchange.sent);
       this.bridgeDialogs(this.legA.dialog!, dialog, [legA, legB]);
       this.startSessionTimers([this.legATimer, uacTerms(response)]);
     } catch (error) {
@@ -421,8 +426,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
   private answerFor(response: SipResponse): LegAAnswer | undefined {
     const body = sdpBody(response);
     if (body === undefined) return undefined;
-    const { offer, sent, media } = this.exchange!;
-    return media.answer(0, offer, sent, body);
+    const { offer, sent } = this.exchange!;
+    return this.media!.answer(0, offer, sent, body);
   }
 
   /** Leg B ended without an answer: leg A, never answered, gets its status (§3.5). */

@@ -49,9 +49,13 @@ export class CallLeg {
     this.host.applySettings(this.index, negotiated.settings);
   }
 
-  /** A new SDP stated on the leg by a media change: the hold logic's wanted direction still holds. */
+  /**
+   * A new SDP stated on the leg by a media change, whose settings the media change has already
+   * applied in the engine; the hold logic's wanted direction still holds.
+   */
   restated(negotiated: NegotiatedLeg): void {
-    this.stated(negotiated, this.host.wantedDirection(this.index));
+    this.negotiated = negotiated;
+    this.statedWanted = this.host.wantedDirection(this.index);
   }
 
   /** Our SDP restated as an offer with the wanted direction (a re-INVITE without SDP asks for one). */

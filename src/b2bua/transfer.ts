@@ -71,10 +71,13 @@ export class TransferRelay {
   /** A REFER from `from`'s party: re-sent on `to`, its final status relayed back. */
   refer(request: ServerRequest, from: Dialog, to: Dialog): void {
     const header = request.request.headers.get('Refer-To');
+    const referredBy = request.request.headers.get('Referred-By');
     let referTo: SipUri;
+    let referrer: string | undefined;
     try {
       if (!header) throw new SipParseError('REFER without Refer-To');
       referTo = parseNameAddr(header).uri;
+      referrer = referredBy === undefined ? undefined : formatNameAddr(parseNameAddr(referredBy));
     } catch (error) {
       if (!(error instanceof SipParseError)) throw error;
       request.respond(400, { reason: error.reason });
@@ -82,8 +85,7 @@ export class TransferRelay {
     }
     const target = referTarget(referTo, this.translate(referTo), this.lookup);
     const headers: Record<string, string> = { 'Refer-To': `<${formatUri(target)}>` };
-    const referredBy = request.request.headers.get('Referred-By');
-    if (referredBy) headers['Referred-By'] = formatNameAddr(parseNameAddr(referredBy));
+    if (referrer) headers['Referred-By'] = referrer;
     this.notifyTargets.set(to, from);
     to.request('REFER', { headers })
       .then((response) => {

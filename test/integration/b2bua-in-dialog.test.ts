@@ -164,6 +164,15 @@ describe('b2bua in-dialog requests', () => {
     }
   });
 
+  it('refuses a REFER whose Refer-To or Referred-By does not parse with 400, relaying nothing', async () => {
+    const badReferrer = await a.dialog.request('REFER', { headers: { 'Refer-To': '<sip:carol@127.0.0.1>', 'Referred-By': '<sip:alice@' } });
+    assert.equal(badReferrer.status, 400);
+    assert.equal((await a.dialog.request('REFER')).status, 400);
+    // The next request leg B sees is this INFO: neither REFER reached it.
+    await a.dialog.request('INFO', { body: 'Signal=1\r\n', contentType: 'application/dtmf-relay' });
+    assert.deepEqual(b.received.map((request) => request.method), ['INFO']);
+  });
+
   it('refuses SUBSCRIBE (trenscrypter) and one without Expires', async () => {
     const refused = await caller.ua.request('SUBSCRIBE', `sip:bob@127.0.0.1:${b2bua.port}`, { headers: { Event: 'message-summary', Expires: '3600' } });
     assert.equal(refused.status, 488);

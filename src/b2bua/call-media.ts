@@ -40,19 +40,7 @@ export class CallMedia extends EventEmitter<{ 'rtp-timeout': [] }> {
   static forOffer(offer: SessionDescription, address: string, context: CallContext): CallMedia {
     const lines = bridgedMediaLines(offer, context.settings.codecFilter);
     if (lines.length === 0) throw new CallRefusedError(488, 'No Acceptable Media');
-    let bridge: MediaBridge;
-    try {
-      bridge = context.engine.createBridge(lines.map(({ kind }) => ({ kind, localAddresses: [address, address] })));
-    } catch (error) {
-      if (error instanceof PortsExhaustedError) throw new CallRefusedError(503, 'Media Ports Exhausted');
-      throw error;
-    }
-    return new CallMedia(
-      bridge,
-      lines.map(({ line }) => line),
-      address,
-      context,
-    );
+    return new CallMedia(createBridge(context, lines, address), lines, address, context);
   }
 
   private readonly bridges: MediaBridge[] = [];
@@ -62,7 +50,7 @@ export class CallMedia extends EventEmitter<{ 'rtp-timeout': [] }> {
 
   private constructor(
     bridge: MediaBridge,
-    lines: number[],
+    lines: { line: number }[],
     address: string,
     private readonly context: CallContext,
   ) {
@@ -76,15 +64,10 @@ export class CallMedia extends EventEmitter<{ 'rtp-timeout': [] }> {
     return this.slots[line] !== undefined;
   }
 
-  /** A new bridge for media lines added by a re-INVITE. Throws PortsExhaustedError. */
+  /** A new bridge for media lines added by a re-INVITE. Throws CallRefusedError (503) when the ports are exhausted. */
   addStreams(lines: { line: number; kind: MediaKind }[]): void {
     if (lines.length === 0) return;
-    const address = this.local[0].address;
-    const bridge = this.context.engine.createBridge(lines.map(({ kind }) => ({ kind, localAddresses: [address, address] })));
-    this.adopt(
-      bridge,
-      lines.map(({ line }) => line),
-    );
+    this.adopt(createBridge(this.context, lines, this.local[0].address), lines);
   }
 
   /** Our offer on `to`, made from the offer received on the other leg. */
@@ -162,10 +145,10 @@ export class CallMedia extends EventEmitter<{ 'rtp-timeout': [] }> {
     await Promise.all(this.bridges.map((bridge) => bridge.close()));
   }
 
-  private adopt(bridge: MediaBridge, lines: number[]): void {
+  private adopt(bridge: MediaBridge, lines: { line: number }[]): void {
     this.bridges.push(bridge);
     bridge.on('rtp-timeout', () => this.emit('rtp-timeout'));
-    lines.forEach((line, stream) => {
+    lines.forEach(({ line }, stream) => {
       this.slots[line] = { bridge, stream };
       for (const leg of [0, 1] as const) {
         const { rtpPort, rtcpPort } = bridge.streams[stream]!.legs[leg];
@@ -191,6 +174,16 @@ export class CallMedia extends EventEmitter<{ 'rtp-timeout': [] }> {
       local.ice = { credentials: newIceCredentials(), ...(nat ? { natAddresses: [nat] } : {}) };
     }
     return local;
+  }
+}
+
+/** A bridge with a stream per line, both legs bound at `address`; ports exhausted → CallRefusedError 503. */
+function createBridge(context: CallContext, lines: { kind: MediaKind }[], address: string): MediaBridge {
+  try {
+    return context.engine.createBridge(lines.map(({ kind }) => ({ kind, localAddresses: [address, address] })));
+  } catch (error) {
+    if (error instanceof PortsExhaustedError) throw new CallRefusedError(503, 'Media Ports Exhausted');
+    throw error;
   }
 }
 

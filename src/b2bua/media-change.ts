@@ -4,7 +4,6 @@
 // streams; a line removed stops in the engine and is refused (port 0) on both legs.
 import type { SessionDescription } from 'sdp-transform';
 import type { LegIndex } from '../media/bridge.js';
-import { PortsExhaustedError } from '../media/errors.js';
 import { bridgedMediaLines, type LegBOffer, type Origin } from '../sdp/bridge-sdp.js';
 import type { CodecFilter } from '../sdp/codecs.js';
 import { SdpError } from '../sdp/errors.js';
@@ -14,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import type { LegBMedia } from './application.js';
 import type { CallLeg } from './call-leg.js';
 import type { CallMedia } from './call-media.js';
+import { CallRefusedError } from './errors.js';
 import { sdpBody } from './leg-a-view.js';
 
 export interface MediaChangeContext {
@@ -35,8 +35,7 @@ export function changeMedia(from: CallLeg, to: CallLeg, offer: SessionDescriptio
     media.addStreams(bridgedMediaLines(offer, context.codecFilter).filter(({ line }) => !media.has(line)));
     sent = media.offer(to.index, offer, { media: context.encryptionOf(to.index), origin: nextOrigin(to.negotiated) });
   } catch (error) {
-    if (error instanceof PortsExhaustedError) request.respond(503, { reason: 'Media Ports Exhausted' });
-    else if (error instanceof SdpError) request.respond(error.status, { reason: error.reason });
+    if (error instanceof CallRefusedError || error instanceof SdpError) request.respond(error.status, { reason: error.reason });
     else throw error;
     return;
   }

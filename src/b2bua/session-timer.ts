@@ -73,6 +73,7 @@ export function refreshHeaders(terms: SessionTimerTerms): HeaderInput {
 /** Runs one leg's timer: `refresh` at half the interval, or `expired` when the peer's refresh is late. */
 export class SessionTimer {
   private timer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     readonly terms: SessionTimerTerms,
@@ -82,9 +83,10 @@ export class SessionTimer {
     this.restart();
   }
 
-  /** A refresh went through (ours answered 2xx, or the peer's). */
+  /** A refresh went through (ours answered 2xx, or the peer's). No effect once stopped. */
   restart(): void {
     clearTimeout(this.timer);
+    if (this.stopped) return;
     const { interval, refresher } = this.terms;
     // §10: the refresher at half the interval; the other side gives up min(32 s, interval/3) before the end.
     const delay = refresher === 'b2bua' ? interval / 2 : interval - Math.min(32, interval / 3);
@@ -92,7 +94,9 @@ export class SessionTimer {
     this.timer.unref();
   }
 
+  /** For good: a refresh still in flight when the call ends does not re-arm it. */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
   }
 }

@@ -72,6 +72,11 @@ describe('SessionTimer', () => {
       assert.equal(expired, 0);
       mock.timers.tick(1);
       assert.equal(expired, 1);
+      // A refresh that completes after the call ended does not re-arm it.
+      timer.stop();
+      timer.restart();
+      mock.timers.tick(120_000);
+      assert.equal(expired, 1);
     } finally {
       mock.timers.reset();
     }

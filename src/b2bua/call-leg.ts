@@ -14,6 +14,9 @@ import { SdpError } from '../sdp/errors.js';
 import type { Dialog } from '../sip/dialog/dialog.js';
 import type { Logger } from '../log/logger.js';
 import { sdpBody } from './leg-a-view.js';
+import { refreshHeaders, SessionTimer, uasResponseHeaders, type SessionTimerTerms } from './session-timer.js';
+import type { SipRequest } from '../sip/message.js';
+import type { HeaderInput } from '../sip/ua/messages.js';
 
 export interface LegHost {
   /** Applies the engine settings of every bridged line of this leg. */
@@ -33,6 +36,7 @@ export class CallLeg {
   /** The direction the hold logic wanted when the B2BUA last stated its SDP on this leg. */
   private statedWanted: MediaDirection = 'sendrecv';
   private retryTimer?: NodeJS.Timeout;
+  private sessionTimer?: SessionTimer;
   private ended = false;
 
   constructor(
@@ -103,9 +107,35 @@ export class CallLeg {
     this.sync();
   }
 
+  /** RFC 4028 on this leg: UPDATE refreshes when the B2BUA is the refresher, `expired` when the party's are late. */
+  startSessionTimer(terms: SessionTimerTerms, expired: () => void): void {
+    const timer = new SessionTimer(
+      terms,
+      (current) => {
+        this.dialog
+          .request('UPDATE', { headers: refreshHeaders(current) })
+          .then((response) => {
+            if (response.status >= 300) this.host.logger.info({ callId: this.dialog.callId, status: response.status }, 'session refresh refused');
+          })
+          .catch(() => undefined) // a dead peer ends the dialog (408/481) and the call with it
+          .finally(() => timer.restart());
+      },
+      expired,
+    );
+    this.sessionTimer = timer;
+  }
+
+  /** The party refreshed the session (our 2xx to its re-INVITE or UPDATE): that 2xx's timer headers. */
+  sessionRefreshed(request: SipRequest): HeaderInput {
+    if (!this.sessionTimer) return {};
+    this.sessionTimer.restart();
+    return uasResponseHeaders(this.sessionTimer.terms, request);
+  }
+
   end(): void {
     this.ended = true;
     clearTimeout(this.retryTimer);
+    this.sessionTimer?.stop();
   }
 
   private retryLater(): void {

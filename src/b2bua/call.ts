@@ -28,16 +28,7 @@ import { CallRefusedError } from './errors.js';
 import { legAOffer, legAView, sdpBody } from './leg-a-view.js';
 import { CallMedia } from './call-media.js';
 import { changeMedia } from './media-change.js';
-import {
-  MIN_SESSION_EXPIRES,
-  refreshHeaders,
-  SessionIntervalTooSmallError,
-  SessionTimer,
-  uacTerms,
-  uasResponseHeaders,
-  uasTerms,
-  type SessionTimerTerms,
-} from './session-timer.js';
+import { MIN_SESSION_EXPIRES, SessionIntervalTooSmallError, uacTerms, uasResponseHeaders, uasTerms, type SessionTimerTerms } from './session-timer.js';
 import { CallLeg, type LegHost } from './call-leg.js';
 import { wantedDirection } from './hold.js';
 import { handleSessionUpdate, type SessionUpdateContext } from './session-update.js';
@@ -126,7 +117,6 @@ export class Call extends EventEmitter<{ ended: [] }> {
   /** Leg A's encryption as its offer asked, for the offers a media change makes to it. */
   private legAEncryption?: LegBMedia;
   private transfers?: TransferRelay;
-  private readonly sessionTimers: (SessionTimer | undefined)[] = [];
   private media?: CallMedia;
   /** Late offer: leg B's ACK carries our answer, known once leg A's ACK brings its own. */
   private readonly lateAnswer = deferred<MessageContent>();
@@ -261,8 +251,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
     const encryption: LegBMedia = answer.legAMode === 'sdes' ? { mode: 'sdes', srtpSuites: DEFAULT_SRTP_SUITES } : { mode: answer.legAMode };
     // An ACK timeout ends leg A's dialog (see answerLegA); nothing more to do here.
     this.answerLegA(answer.sdp, encryption).catch(() => undefined);
-    this.bridgeDialogs(this.legA.dialog!, dialog, this.media!.negotiated(answer, this.exchange!.sent));
-    this.startSessionTimers([this.legATimer, uacTerms(response)]);
+    this.bridgeDialogs(this.legA.dialog!, dialog, this.media!.negotiated(answer, this.exchange!.sent), response);
   }
 
   /** Leg B answered: it ends the call with its dialog. False when leg A went away meanwhile (leg B is hung up). */
@@ -329,8 +318,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
       this.lateAnswer.resolve({ body: answer.sdp });
       this.exchange = exchange;
       const [legB, legA] = this.media!.negotiated(answer, exchange.sent);
-      this.bridgeDialogs(this.legA.dialog!, dialog, [legA, legB]);
-      this.startSessionTimers([this.legATimer, uacTerms(response)]);
+      this.bridgeDialogs(this.legA.dialog!, dialog, [legA, legB], response);
     } catch (error) {
       if (!(error instanceof SdpError)) throw error;
       this.context.logger.warn({ callId: dialog.callId, reason: error.reason }, "leg A's answer cannot be bridged");
@@ -341,7 +329,8 @@ export class Call extends EventEmitter<{ ended: [] }> {
 
   // ---- in-dialog requests, once both legs are established ----
 
-  private bridgeDialogs(dialogA: Dialog, dialogB: Dialog, negotiated: [NegotiatedLeg, NegotiatedLeg]): void {
+  /** Both legs established (`legBAnswer`: leg B's 2xx): in-dialog requests and session timers start. */
+  private bridgeDialogs(dialogA: Dialog, dialogB: Dialog, negotiated: [NegotiatedLeg, NegotiatedLeg], legBAnswer: SipResponse): void {
     const host: LegHost = {
       applySettings: (leg, settings) => this.media!.applyLeg(leg, settings),
       wantedDirection: (leg) => this.wantedDirection(leg),
@@ -353,27 +342,10 @@ export class Call extends EventEmitter<{ ended: [] }> {
     this.transfers = new TransferRelay((referTo) => application.onTransfer(referTo, this.view), this.context.findLegB);
     dialogA.on('request', (request) => this.onInDialogRequest(legs[0], legs[1], request));
     dialogB.on('request', (request) => this.onInDialogRequest(legs[1], legs[0], request));
-  }
-
-  private startSessionTimers(terms: [SessionTimerTerms | undefined, SessionTimerTerms | undefined]): void {
-    terms.forEach((legTerms, index) => {
-      if (!legTerms) return;
-      const leg = this.legs![index]!;
-      const timer = new SessionTimer(
-        legTerms,
-        (current) => {
-          leg.dialog
-            .request('UPDATE', { headers: refreshHeaders(current) })
-            .then((response) => {
-              if (response.status >= 300) this.context.logger.info({ callId: leg.dialog.callId, status: response.status }, 'session refresh refused');
-            })
-            .catch(() => undefined) // a dead peer ends the dialog (408/481) and the call with it
-            .finally(() => timer.restart());
-        },
-        () => this.terminate(END_REASONS.sessionExpired),
-      );
-      this.sessionTimers[index] = timer;
-    });
+    const expired = (): void => this.terminate(END_REASONS.sessionExpired);
+    if (this.legATimer) legs[0].startSessionTimer(this.legATimer, expired);
+    const legBTimer = uacTerms(legBAnswer);
+    if (legBTimer) legs[1].startSessionTimer(legBTimer, expired);
   }
 
   private wantedDirection(leg: LegIndex): MediaDirection {
@@ -406,12 +378,7 @@ export class Call extends EventEmitter<{ ended: [] }> {
 
   private readonly sessionUpdates: SessionUpdateContext = {
     wantedDirection: (leg) => this.wantedDirection(leg.index),
-    responseHeaders: (leg, request) => {
-      const timer = this.sessionTimers[leg.index];
-      if (!timer) return {};
-      timer.restart();
-      return uasResponseHeaders(timer.terms, request.request);
-    },
+    responseHeaders: (leg, request) => leg.sessionRefreshed(request.request),
     changeMedia: (from, offer, request) => {
       changeMedia(from, this.legs![1 - from.index]!, offer, request, {
         media: this.media!,
@@ -485,7 +452,6 @@ export class Call extends EventEmitter<{ ended: [] }> {
     clearTimeout(this.durationTimer);
     clearTimeout(this.incomingTimer);
     for (const leg of this.legs ?? []) leg.end();
-    for (const timer of this.sessionTimers) timer?.stop();
     this.context.application.onCallEnd(this.view);
     this.lateAnswer.resolve({});
     this.media?.close().catch((error: Error) => this.context.logger.warn({ reason: error.message }, 'media bridge close failed'));

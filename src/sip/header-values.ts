@@ -1,9 +1,10 @@
 // Structured views of header values: Via, name-addr (From/To/Contact/Route...), CSeq, parameters.
 // Values reach these parsers unfolded (no CRLF); LWS is SP/HTAB.
-import { CLASS, GENVALUE, TOKEN, UPPER, WS, is, scan, skipWs, trimLws } from './chars.js';
+import { CLASS, GENVALUE, TOKEN, UPPER, WS, scan, skipWs, trimLws } from './chars.js';
+import { codeUnits } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { LazyMap } from './lazy-map.js';
-import { formatHost, formatUri, hostLength, parseHost, parsePort, parseUriIn } from './uri.js';
+import { formatHost, formatUri, hostLength, parseHost, parsePort, readUri } from './uri.js';
 import type { SipUri } from './uri.js';
 
 /**
@@ -93,18 +94,18 @@ export function splitHeaderList(value: string): string[] {
 }
 
 /** Names of the Via parameters whose value the parser checks, case-insensitively, in place. */
-function nameIs(s: string, start: number, end: number, word: string): boolean {
+function nameIs(b: Uint8Array, start: number, end: number, word: string): boolean {
   if (end - start !== word.length) return false;
   // Parameter names are tokens, and no token character but a capital letter ORs 0x20 into a letter.
-  for (let k = 0; k < word.length; k++) if ((s.charCodeAt(start + k) | 0x20) !== word.charCodeAt(k)) return false;
+  for (let k = 0; k < word.length; k++) if ((b[start + k]! | 0x20) !== word.charCodeAt(k)) return false;
   return true;
 }
 
-function isTtl(s: string, start: number, end: number): boolean {
+function isTtl(b: Uint8Array, start: number, end: number): boolean {
   if (end - start < 1 || end - start > 3) return false;
   let ttl = 0;
   for (let i = start; i < end; i++) {
-    const digit = s.charCodeAt(i) - 48;
+    const digit = b[i]! - 48;
     if (digit < 0 || digit > 9) return false;
     ttl = ttl * 10 + digit;
   }
@@ -112,14 +113,14 @@ function isTtl(s: string, start: number, end: number): boolean {
 }
 
 /** RFC 3261 §20.42 and RFC 3581: a branch has a value, rport a port (or none), ttl 0-255. */
-function checkViaParam(s: string, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+function checkViaParam(b: Uint8Array, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
   const hasValue = valueStart !== -1;
-  if (nameIs(s, nameStart, nameEnd, 'branch')) {
+  if (nameIs(b, nameStart, nameEnd, 'branch')) {
     if (!hasValue) throw new SipParseError('invalid Via branch');
-  } else if (nameIs(s, nameStart, nameEnd, 'rport')) {
-    if (hasValue) parsePort(s, valueStart, valueEnd);
-  } else if (nameIs(s, nameStart, nameEnd, 'ttl')) {
-    if (!hasValue || !isTtl(s, valueStart, valueEnd)) throw new SipParseError('invalid Via ttl');
+  } else if (nameIs(b, nameStart, nameEnd, 'rport')) {
+    if (hasValue) parsePort(b, valueStart, valueEnd);
+  } else if (nameIs(b, nameStart, nameEnd, 'ttl')) {
+    if (!hasValue || !isTtl(b, valueStart, valueEnd)) throw new SipParseError('invalid Via ttl');
   }
 }
 
@@ -127,41 +128,40 @@ function checkViaParam(s: string, nameStart: number, nameEnd: number, valueStart
  * Reads `*( SEMI generic-param )` from `start` (stopping before `limit`) and returns the index
  * after the last one. Given a Map it stores them, lower-cased names; `via` checks the Via ones.
  */
-function readHeaderParams(s: string, start: number, limit: number, into: Params | null, via: boolean): number {
-  // Hot path (every Via and name-addr): loops are inline and never read past the end, which
-  // would turn the character code into NaN and the whole loop into floating point.
+function readHeaderParams(s: string, b: Uint8Array, start: number, limit: number, into: Params | null, via: boolean): number {
+  // Hot path (every Via and name-addr): loops are inline and never read past the end.
   const n = limit;
   let i = start;
   for (;;) {
-    while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
-    if (i === n || s.charCodeAt(i) !== 59 /* ; */) return i;
+    while (i < n && (CLASS[b[i]!]! & WS) !== 0) i++;
+    if (i === n || b[i] !== 59 /* ; */) return i;
     i++;
-    while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
+    while (i < n && (CLASS[b[i]!]! & WS) !== 0) i++;
     const nameStart = i;
     let seen = 0;
     while (i < n) {
-      const flags = CLASS[s.charCodeAt(i)]!;
+      const flags = CLASS[b[i]!]!;
       if ((flags & TOKEN) === 0) break;
       seen |= flags;
       i++;
     }
     if (i === nameStart) throw new SipParseError('invalid header parameter');
     const nameEnd = i;
-    while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
+    while (i < n && (CLASS[b[i]!]! & WS) !== 0) i++;
     let valueStart = -1;
-    if (i === n || s.charCodeAt(i) !== 61 /* = */) {
+    if (i === n || b[i] !== 61 /* = */) {
       i = nameEnd;
     } else {
       i++;
-      while (i < n && (CLASS[s.charCodeAt(i)]! & WS) !== 0) i++;
+      while (i < n && (CLASS[b[i]!]! & WS) !== 0) i++;
       valueStart = i;
-      if (i < n && s.charCodeAt(i) === DQUOTE) i = quotedStringEnd(s, i, n);
-      else while (i < n && (CLASS[s.charCodeAt(i)]! & GENVALUE) !== 0) i++;
+      if (i < n && b[i] === DQUOTE) i = quotedStringEnd(s, i, n);
+      else while (i < n && (CLASS[b[i]!]! & GENVALUE) !== 0) i++;
       if (i === valueStart) {
         throw new SipParseError(`invalid ${s.slice(nameStart, nameEnd).toLowerCase()} parameter value`);
       }
     }
-    if (via) checkViaParam(s, nameStart, nameEnd, valueStart, i);
+    if (via) checkViaParam(b, nameStart, nameEnd, valueStart, i);
     if (into !== null) {
       // Names compare case-insensitively; most are lower case already.
       const name = (seen & UPPER) !== 0 ? s.slice(nameStart, nameEnd).toLowerCase() : s.slice(nameStart, nameEnd);
@@ -171,19 +171,19 @@ function readHeaderParams(s: string, start: number, limit: number, into: Params 
 }
 
 function fillHeaderParams(s: string, start: number, end: number, into: Params): void {
-  readHeaderParams(s, start, end, into, false);
+  readHeaderParams(s, codeUnits(s, start, end), start, end, into, false);
 }
 
 /** The parameters from `start`, checked now and built on first read; `end` is left after them. */
-function lazyHeaderParams(s: string, start: number, stop: number, via: boolean): Params {
-  end = readHeaderParams(s, start, stop, null, via);
+function lazyHeaderParams(s: string, b: Uint8Array, start: number, stop: number, via: boolean): Params {
+  end = readHeaderParams(s, b, start, stop, null, via);
   return new LazyMap(fillHeaderParams, s, start, end);
 }
 
 /** Parses a whole `;a=b;c` parameter string. */
 export function parseParams(text: string): Params {
   const params: Params = new Map();
-  if (readHeaderParams(text, 0, text.length, params, false) !== text.length) {
+  if (readHeaderParams(text, codeUnits(text), 0, text.length, params, false) !== text.length) {
     throw new SipParseError('invalid header parameter');
   }
   return params;
@@ -196,85 +196,86 @@ export function formatParams(params: Params): string {
 }
 
 /** End of a token at `start` (must be non-empty). */
-function tokenEnd(s: string, start: number, stop: number, what: string): number {
-  const end = scan(s, start, TOKEN, stop);
+function tokenEnd(b: Uint8Array, start: number, stop: number, what: string): number {
+  const end = scan(b, start, TOKEN, stop);
   if (end === start) throw new SipParseError(`invalid ${what}`);
   return end;
 }
 
 /** `SWS "/" SWS` between sent-protocol parts. */
-function expectSlash(s: string, i: number, stop: number): number {
-  i = skipWs(s, i, stop);
-  if (i === stop || s.charCodeAt(i) !== 47 /* / */) throw new SipParseError('invalid Via sent-protocol');
-  return skipWs(s, i + 1, stop);
+function expectSlash(b: Uint8Array, i: number, stop: number): number {
+  i = skipWs(b, i, stop);
+  if (i === stop || b[i] !== 47 /* / */) throw new SipParseError('invalid Via sent-protocol');
+  return skipWs(b, i + 1, stop);
 }
 
 // The element parsers below read `s[start, stop)`, where `s` is a header value or the whole head of
-// the message (saving a slice per header, and reading a flat string is faster than a slice). They
+// the message (saving a slice per header), through `b`, the bytes aligned with `s` (code-units.ts). They
 // return their value and leave where it ended in `end`: a hot path that would otherwise allocate a
 // { value, next } pair per Via, URI and name-addr.
 let end = 0;
 
 /** Index after `SIP/2.0/`, allowing LWS around the slashes and any case of "SIP". */
-function sentProtocolEnd(s: string, start: number, stop: number): number {
+function sentProtocolEnd(s: string, b: Uint8Array, start: number, stop: number): number {
   // The value ends before LWS or CR, so the literal cannot run past `stop`.
   if (s.startsWith('SIP/2.0/', start)) return start + 8;
-  const nameEnd = tokenEnd(s, start, stop, 'Via sent-protocol');
-  let i = expectSlash(s, nameEnd, stop);
-  const versionEnd = tokenEnd(s, i, stop, 'Via sent-protocol');
+  const nameEnd = tokenEnd(b, start, stop, 'Via sent-protocol');
+  let i = expectSlash(b, nameEnd, stop);
+  const versionEnd = tokenEnd(b, i, stop, 'Via sent-protocol');
   if (s.slice(start, nameEnd).toUpperCase() !== 'SIP' || s.slice(i, versionEnd) !== '2.0') {
     throw new SipParseError('unsupported Via protocol');
   }
-  i = expectSlash(s, versionEnd, stop);
+  i = expectSlash(b, versionEnd, stop);
   return i;
 }
 
 /** Upper-case transport, without allocating for the usual spellings. */
-function transportName(s: string, start: number, stop: number): string {
+function transportName(s: string, b: Uint8Array, start: number, stop: number): string {
   if (stop - start === 3) {
-    const a = s.charCodeAt(start);
-    const b = s.charCodeAt(start + 1);
-    const c = s.charCodeAt(start + 2);
-    if (a === 85 && b === 68 && c === 80) return 'UDP';
-    if (a === 84 && b === 67 && c === 80) return 'TCP';
-    if (a === 84 && b === 76 && c === 83) return 'TLS';
+    const x = b[start];
+    const y = b[start + 1];
+    const z = b[start + 2];
+    if (x === 85 && y === 68 && z === 80) return 'UDP';
+    if (x === 84 && y === 67 && z === 80) return 'TCP';
+    if (x === 84 && y === 76 && z === 83) return 'TLS';
   }
   return s.slice(start, stop).toUpperCase();
 }
 
-function parseViaAt(s: string, start: number, stop: number): Via {
-  let i = sentProtocolEnd(s, skipWs(s, start, stop), stop);
-  const transportEnd = tokenEnd(s, i, stop, 'Via transport');
-  const transport = transportName(s, i, transportEnd);
-  i = skipWs(s, transportEnd, stop);
+function parseViaAt(s: string, b: Uint8Array, start: number, stop: number): Via {
+  let i = sentProtocolEnd(s, b, skipWs(b, start, stop), stop);
+  const transportEnd = tokenEnd(b, i, stop, 'Via transport');
+  const transport = transportName(s, b, i, transportEnd);
+  i = skipWs(b, transportEnd, stop);
   if (i === transportEnd) throw new SipParseError('invalid Via sent-by');
-  const host = parseHost(s, i, stop);
-  i = skipWs(s, i + hostLength(s, i, host), stop);
+  const host = parseHost(s, b, i, stop);
+  i = skipWs(b, i + hostLength(b, i, host), stop);
   let port: number | undefined;
-  if (i < stop && s.charCodeAt(i) === 58 /* : */) {
-    const portStart = skipWs(s, i + 1, stop);
+  if (i < stop && b[i] === 58 /* : */) {
+    const portStart = skipWs(b, i + 1, stop);
     let portEnd = portStart;
-    while (portEnd < stop && s.charCodeAt(portEnd) >= 48 && s.charCodeAt(portEnd) <= 57) portEnd++;
-    port = parsePort(s, portStart, portEnd);
+    while (portEnd < stop && b[portEnd]! >= 48 && b[portEnd]! <= 57) portEnd++;
+    port = parsePort(b, portStart, portEnd);
     i = portEnd;
   }
-  const params = lazyHeaderParams(s, i, stop, true);
+  const params = lazyHeaderParams(s, b, i, stop, true);
   return port === undefined ? { transport, host, params } : { transport, host, port, params };
 }
 
 /** Every Via of one header line (`Via: a, b`). */
 export function parseViaList(line: string): Via[] {
-  return parseViaListIn(line, 0, line.length);
+  const vias: Via[] = [];
+  readViaList(line, codeUnits(line), 0, line.length, vias);
+  return vias;
 }
 
-/** Every Via of the header value `s[start, stop)`. */
-export function parseViaListIn(s: string, start: number, stop: number): Via[] {
-  const vias: Via[] = [];
+/** Appends every Via of the header value `s[start, stop)` to `into`. */
+export function readViaList(s: string, b: Uint8Array, start: number, stop: number, into: Via[]): void {
   let i = start;
   for (;;) {
-    vias.push(parseViaAt(s, i, stop));
-    if (end === stop) return vias;
-    if (s.charCodeAt(end) !== 44 /* , */) throw new SipParseError('invalid Via');
+    into.push(parseViaAt(s, b, i, stop));
+    if (end === stop) return;
+    if (b[end] !== 44 /* , */) throw new SipParseError('invalid Via');
     i = end + 1;
   }
 }
@@ -284,22 +285,22 @@ export function formatVia(via: Via): string {
   return `SIP/2.0/${via.transport} ${formatHost(via.host)}${port}${formatParams(via.params)}`;
 }
 
-function parseBracketedUri(s: string, open: number, stop: number): SipUri {
+function parseBracketedUri(s: string, b: Uint8Array, open: number, stop: number): SipUri {
   const close = s.indexOf('>', open);
   if (close === -1 || close >= stop) throw new SipParseError('unterminated <URI>');
   // LWS inside the brackets is only tolerated by lax parsers (RFC 4475 badaspec); inner LWS fails in parseUri.
-  if (is(s.charCodeAt(open + 1), WS) || is(s.charCodeAt(close - 1), WS)) throw new SipParseError('whitespace in URI');
-  const uri = parseUriIn(s, open + 1, close);
+  if ((CLASS[b[open + 1]!]! & WS) !== 0 || (CLASS[b[close - 1]!]! & WS) !== 0) throw new SipParseError('whitespace in URI');
+  const uri = readUri(s, b, open + 1, close);
   end = close + 1;
   return uri;
 }
 
 /** An addr-spec without `<>`: it ends at `;`, `,` or LWS, and may not carry `?headers` (§20). */
-function parseBareUri(s: string, start: number, stop: number): SipUri {
+function parseBareUri(s: string, b: Uint8Array, start: number, stop: number): SipUri {
   let i = start;
   while (i < stop) {
-    const code = s.charCodeAt(i);
-    if (code === 59 || code === 44 || is(code, WS)) break;
+    const code = b[i]!;
+    if (code === 59 || code === 44 || (CLASS[code]! & WS) !== 0) break;
     i++;
   }
   const colon = s.indexOf(':', start);
@@ -309,88 +310,89 @@ function parseBareUri(s: string, start: number, stop: number): SipUri {
   }
   const question = s.indexOf('?', start);
   if (question !== -1 && question < i) throw new SipParseError('URI with headers must be enclosed in <>');
-  const uri = parseUriIn(s, start, i);
+  const uri = readUri(s, b, start, i);
   end = i;
   return uri;
 }
 
 /** An unquoted display name, `*(token LWS)`: returns the index of `<`, or -1 if none follows. */
-function tokenDisplayNameEnd(s: string, start: number, stop: number): number {
+function tokenDisplayNameEnd(b: Uint8Array, start: number, stop: number): number {
   let i = start;
   while (i < stop) {
-    const code = s.charCodeAt(i);
+    const code = b[i]!;
     // Non-ASCII is not token, but UAs do send UTF-8 names unquoted; nothing is ambiguous about it.
-    if (code !== 60 && (is(code, TOKEN) || is(code, WS) || code >= 128)) i++;
+    if (code !== 60 && ((CLASS[code]! & (TOKEN | WS)) !== 0 || code >= 128)) i++;
     else break;
   }
-  return i < stop && s.charCodeAt(i) === 60 /* < */ ? i : -1;
+  return i < stop && b[i] === 60 /* < */ ? i : -1;
 }
 
-function parseNameAddrAt(s: string, start: number, stop: number): NameAddr {
-  const i = skipWs(s, start, stop);
+function parseNameAddrAt(s: string, b: Uint8Array, start: number, stop: number): NameAddr {
+  const i = skipWs(b, start, stop);
   let displayName: string | undefined;
   let uri: SipUri;
-  const first = i < stop ? s.charCodeAt(i) : -1;
+  const first = i < stop ? b[i] : -1;
   if (first === 60 /* < */) {
-    uri = parseBracketedUri(s, i, stop);
+    uri = parseBracketedUri(s, b, i, stop);
   } else if (first === DQUOTE) {
     const quoteEnd = quotedStringEnd(s, i, stop);
     displayName = unquote(s.slice(i, quoteEnd));
-    const angle = skipWs(s, quoteEnd, stop);
-    if (angle === stop || s.charCodeAt(angle) !== 60) throw new SipParseError('expected <URI> after display name');
-    uri = parseBracketedUri(s, angle, stop);
+    const angle = skipWs(b, quoteEnd, stop);
+    if (angle === stop || b[angle] !== 60) throw new SipParseError('expected <URI> after display name');
+    uri = parseBracketedUri(s, b, angle, stop);
   } else {
-    const angle = tokenDisplayNameEnd(s, i, stop);
+    const angle = tokenDisplayNameEnd(b, i, stop);
     if (angle !== -1) {
       const name = trimLws(s.slice(i, angle));
       if (name) displayName = name;
-      uri = parseBracketedUri(s, angle, stop);
+      uri = parseBracketedUri(s, b, angle, stop);
     } else {
-      uri = parseBareUri(s, i, stop);
+      uri = parseBareUri(s, b, i, stop);
     }
   }
-  const params = lazyHeaderParams(s, end, stop, false);
+  const params = lazyHeaderParams(s, b, end, stop, false);
   return displayName === undefined ? { uri, params } : { displayName, uri, params };
 }
 
 /** A single-valued name-addr header (From, To, Refer-To...). */
 export function parseNameAddr(value: string): NameAddr {
-  return parseNameAddrIn(value, 0, value.length);
+  return readNameAddr(value, codeUnits(value), 0, value.length);
 }
 
 /** The single name-addr of the header value `s[start, stop)`. */
-export function parseNameAddrIn(s: string, start: number, stop: number): NameAddr {
-  const parsed = parseNameAddrAt(s, start, stop);
+export function readNameAddr(s: string, b: Uint8Array, start: number, stop: number): NameAddr {
+  const parsed = parseNameAddrAt(s, b, start, stop);
   if (end !== stop) {
-    throw new SipParseError(s.charCodeAt(end) === 44 ? 'multiple values in single-value header' : 'invalid name-addr');
+    throw new SipParseError(b[end] === 44 ? 'multiple values in single-value header' : 'invalid name-addr');
   }
   return parsed;
 }
 
 /** `Contact: *` (REGISTER removing every binding) is not a name-addr. */
 export function isWildcardContact(value: string): boolean {
-  return isWildcardContactIn(value, 0, value.length);
+  return isWildcardContactAt(codeUnits(value), 0, value.length);
 }
 
-export function isWildcardContactIn(s: string, start: number, stop: number): boolean {
-  const star = skipWs(s, start, stop);
-  return star < stop && s.charCodeAt(star) === 42 /* * */ && skipWs(s, star + 1, stop) === stop;
+export function isWildcardContactAt(b: Uint8Array, start: number, stop: number): boolean {
+  const star = skipWs(b, start, stop);
+  return star < stop && b[star] === 42 /* * */ && skipWs(b, star + 1, stop) === stop;
 }
 
 /** A comma-separated name-addr list (Contact, Route, Record-Route, Path...). */
 export function parseNameAddrList(value: string): NameAddr[] {
-  return parseNameAddrListIn(value, 0, value.length);
+  const list: NameAddr[] = [];
+  readNameAddrList(value, codeUnits(value), 0, value.length, list);
+  return list;
 }
 
-/** The name-addr list of the header value `s[start, stop)`. */
-export function parseNameAddrListIn(s: string, start: number, stop: number): NameAddr[] {
-  if (isWildcardContactIn(s, start, stop)) throw new SipParseError('wildcard Contact is not a name-addr');
-  const list: NameAddr[] = [];
+/** Appends the name-addr list of the header value `s[start, stop)` to `into`. */
+export function readNameAddrList(s: string, b: Uint8Array, start: number, stop: number, into: NameAddr[]): void {
+  if (isWildcardContactAt(b, start, stop)) throw new SipParseError('wildcard Contact is not a name-addr');
   let i = start;
   for (;;) {
-    list.push(parseNameAddrAt(s, i, stop));
-    if (end === stop) return list;
-    if (s.charCodeAt(end) !== 44) throw new SipParseError('invalid name-addr');
+    into.push(parseNameAddrAt(s, b, i, stop));
+    if (end === stop) return;
+    if (b[end] !== 44) throw new SipParseError('invalid name-addr');
     i = end + 1;
   }
 }
@@ -404,22 +406,42 @@ const MAX_CSEQ = 2 ** 31 - 1;
 
 /** `CSeq: 1*DIGIT LWS Method`; the number must be below 2**31 (RFC 3261 §8.1.1.5). */
 export function parseCSeq(value: string): CSeq {
-  const start = skipWs(value, 0);
-  let i = start;
+  return readCSeq(value, codeUnits(value), 0, value.length);
+}
+
+/** The CSeq of the header value `s[start, stop)`. */
+export function readCSeq(s: string, b: Uint8Array, start: number, stop: number): CSeq {
+  let i = skipWs(b, start, stop);
+  const digitsStart = i;
   let seq = 0;
-  while (i < value.length) {
-    const digit = value.charCodeAt(i) - 48;
+  while (i < stop) {
+    const digit = b[i]! - 48;
     if (digit < 0 || digit > 9) break;
     seq = seq * 10 + digit;
     i++;
   }
-  if (i === start) throw new SipParseError('invalid CSeq');
+  if (i === digitsStart) throw new SipParseError('invalid CSeq');
   if (seq > MAX_CSEQ) throw new SipParseError('CSeq number too large');
-  const methodStart = skipWs(value, i);
+  const methodStart = skipWs(b, i, stop);
   if (methodStart === i) throw new SipParseError('invalid CSeq');
-  const methodEnd = scan(value, methodStart, TOKEN);
-  if (methodEnd === methodStart || skipWs(value, methodEnd) !== value.length) throw new SipParseError('invalid CSeq');
-  return { seq, method: value.slice(methodStart, methodEnd) };
+  const methodEnd = scan(b, methodStart, TOKEN, stop);
+  if (methodEnd === methodStart || skipWs(b, methodEnd, stop) !== stop) throw new SipParseError('invalid CSeq');
+  return { seq, method: methodString(s, b, methodStart, methodEnd) };
+}
+
+/** The usual methods by length: a method read off the wire is then one of one or two candidates. */
+const METHODS_BY_LENGTH: string[][] = [];
+for (const method of ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PRACK', 'MESSAGE', 'PUBLISH']) {
+  (METHODS_BY_LENGTH[method.length] ??= []).push(method);
+}
+
+/** The method name, one shared string for the usual methods (saving a copy per message). */
+export function methodString(s: string, b: Uint8Array, start: number, stop: number): string {
+  const candidates = METHODS_BY_LENGTH[stop - start];
+  if (candidates !== undefined) {
+    for (const method of candidates) if (b[start] === method.charCodeAt(0) && s.startsWith(method, start)) return method;
+  }
+  return s.slice(start, stop);
 }
 
 export function formatCSeq(cseq: CSeq): string {

@@ -1,16 +1,19 @@
 // SIP message parser (RFC 3261 §7, §18.3, §25): start line, unfolded headers, Content-Length framing.
 // Headers stay raw strings in SipHeaders. The ones a proxy needs are parsed (and so validated) here,
-// once, and handed to the message as its cached views.
-import { CLASS, TOKEN, WS, is, isToken, scan } from './chars.js';
+// once, as each line is read, and handed to the message as its cached views. The head is decoded
+// once; its grammar is checked on the received bytes, aligned with it (code-units.ts).
+import { CLASS, TOKEN, WS, scan } from './chars.js';
+import { codeUnits, headBytes } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { displayName, headerKey } from './header-names.js';
-import { isWildcardContactIn, parseCSeq, parseNameAddrIn, parseNameAddrListIn, parseViaListIn } from './header-values.js';
-import type { CSeq } from './header-values.js';
+import { isWildcardContactAt, methodString, readCSeq, readNameAddr, readNameAddrList, readViaList } from './header-values.js';
+import type { CSeq, NameAddr, Via } from './header-values.js';
 import { SipHeaders } from './headers.js';
 import type { HeaderField } from './headers.js';
 import { SipRequest, SipResponse } from './message.js';
 import type { HeaderViews, SipMessage } from './message.js';
-import { parseUriIn } from './uri.js';
+import { readUri } from './uri.js';
+import type { SipUri } from './uri.js';
 
 export { extractResponseRouting } from './routing.js';
 export type { ResponseRouting } from './routing.js';
@@ -83,28 +86,27 @@ function canonical(raw: string): Name {
  * two candidates only. Names are tokens, so their first character is ASCII.
  */
 const MAX_INDEXED_LENGTH = 32;
-const spellings: { raw: string; known: Name }[][] = [];
+const spellings: { raw: Buffer; known: Name }[][] = [];
 const slot = (length: number, first: number) => (length << 7) | first;
-for (const raw of COMMON) (spellings[slot(raw.length, raw.charCodeAt(0))] ??= []).push({ raw, known: canonical(raw) });
+for (const raw of COMMON) {
+  (spellings[slot(raw.length, raw.charCodeAt(0))] ??= []).push({ raw: Buffer.from(raw, 'latin1'), known: canonical(raw) });
+}
 
-/**
- * `text` holds `word` at `start`, its first character already matched by the slot (an inlined loop
- * beats a startsWith call for a few characters).
- */
-function sameAt(text: string, start: number, word: string): boolean {
-  for (let k = 1; k < word.length; k++) if (text.charCodeAt(start + k) !== word.charCodeAt(k)) return false;
+/** `b` holds `word` at `start`, its first byte already matched by the slot. */
+function sameAt(b: Uint8Array, start: number, word: Buffer): boolean {
+  for (let k = 1; k < word.length; k++) if (b[start + k] !== word[k]) return false;
   return true;
 }
 
 const seenNames = new Map<string, Name>();
 const MAX_SEEN_NAMES = 512; // names come off the wire: bound the cache
 
-function canonicalName(head: string, start: number, stop: number): Name {
+/** The name `head[start, stop)`, already checked to be a token. */
+function canonicalName(head: string, b: Uint8Array, start: number, stop: number): Name {
   if (stop - start < MAX_INDEXED_LENGTH) {
-    const candidates = spellings[slot(stop - start, head.charCodeAt(start))];
-    if (candidates !== undefined) for (const candidate of candidates) if (sameAt(head, start, candidate.raw)) return candidate.known;
+    const candidates = spellings[slot(stop - start, b[start]!)];
+    if (candidates !== undefined) for (const candidate of candidates) if (sameAt(b, start, candidate.raw)) return candidate.known;
   }
-  if (start === stop || scan(head, start, TOKEN) !== stop) throw new SipParseError('invalid header name');
   const raw = head.slice(start, stop);
   let known = seenNames.get(raw);
   if (known === undefined) {
@@ -114,37 +116,23 @@ function canonicalName(head: string, start: number, stop: number): Name {
   return known;
 }
 
-/** `head[start, stop)` without its leading and trailing LWS. */
-function trimmedSlice(head: string, start: number, stop: number): string {
-  while (start < stop && (CLASS[head.charCodeAt(start)]! & WS) !== 0) start++;
-  while (stop > start && (CLASS[head.charCodeAt(stop - 1)]! & WS) !== 0) stop--;
-  return head.slice(start, stop);
-}
-
-/**
- * Where a structured header's value is: a range of the head, so that its view is parsed in place,
- * or a whole unfolded value when continuation lines made it.
- */
-interface Span {
-  text: string;
-  start: number;
-  end: number;
-}
-
-/** The raw values a proxy reads; single-valued headers may appear once only. */
+/** The views and raw values a proxy reads, filled as the header lines are read. */
 interface KeyHeaders {
-  via: Span[];
-  contact: Span[];
-  route: Span[];
-  recordRoute: Span[];
-  from?: Span;
-  to?: Span;
+  via: Via[];
+  contact: NameAddr[];
+  route: NameAddr[];
+  recordRoute: NameAddr[];
+  from?: NameAddr;
+  to?: NameAddr;
+  cseq?: CSeq;
   callId?: string;
-  cseq?: string;
   contentLength?: string;
   contentType?: string;
   maxForwards?: string;
   date?: string;
+  /** Contact lines seen, and whether one was `*` (only valid alone). */
+  contactLines: number;
+  wildcardContact: boolean;
 }
 
 function once<T>(current: T | undefined, value: T, name: string): T {
@@ -152,26 +140,24 @@ function once<T>(current: T | undefined, value: T, name: string): T {
   return value;
 }
 
-function spanOf(field: HeaderField, head: string, start: number, end: number, folded: boolean): Span {
-  return folded ? { text: field.value, start: 0, end: field.value.length } : { text: head, start, end };
-}
-
 /**
- * Files a complete header line under the key header it is, if any: its value is `head[start, end)`,
- * unless continuation lines were folded into `field.value`.
+ * Files one complete header value under the key header it is: `text[start, end)` read through the
+ * aligned bytes `b` (the head itself, or an unfolded value), `value` being that range as a string.
  */
-function pick(picked: KeyHeaders, which: number, field: HeaderField, head: string, start: number, end: number, folded: boolean): void {
-  if (which === OTHER) return;
-  const value = field.value;
+function pick(picked: KeyHeaders, which: number, text: string, b: Uint8Array, start: number, end: number, value: string): void {
   switch (which) {
-    case VIA: picked.via.push(spanOf(field, head, start, end, folded)); break;
-    case CONTACT: picked.contact.push(spanOf(field, head, start, end, folded)); break;
-    case ROUTE: picked.route.push(spanOf(field, head, start, end, folded)); break;
-    case RECORD_ROUTE: picked.recordRoute.push(spanOf(field, head, start, end, folded)); break;
-    case FROM: picked.from = once(picked.from, spanOf(field, head, start, end, folded), 'From'); break;
-    case TO: picked.to = once(picked.to, spanOf(field, head, start, end, folded), 'To'); break;
+    case VIA: readViaList(text, b, start, end, picked.via); break;
+    case CONTACT:
+      picked.contactLines++;
+      if (isWildcardContactAt(b, start, end)) picked.wildcardContact = true;
+      else readNameAddrList(text, b, start, end, picked.contact);
+      break;
+    case ROUTE: readNameAddrList(text, b, start, end, picked.route); break;
+    case RECORD_ROUTE: readNameAddrList(text, b, start, end, picked.recordRoute); break;
+    case FROM: picked.from = once(picked.from, readNameAddr(text, b, start, end), 'From'); break;
+    case TO: picked.to = once(picked.to, readNameAddr(text, b, start, end), 'To'); break;
     case CALL_ID: picked.callId = once(picked.callId, value, 'Call-ID'); break;
-    case CSEQ: picked.cseq = once(picked.cseq, value, 'CSeq'); break;
+    case CSEQ: picked.cseq = once(picked.cseq, readCSeq(text, b, start, end), 'CSeq'); break;
     case CONTENT_LENGTH: picked.contentLength = once(picked.contentLength, value, 'Content-Length'); break;
     case CONTENT_TYPE: picked.contentType = once(picked.contentType, value, 'Content-Type'); break;
     case MAX_FORWARDS: picked.maxForwards = once(picked.maxForwards, value, 'Max-Forwards'); break;
@@ -180,53 +166,81 @@ function pick(picked: KeyHeaders, which: number, field: HeaderField, head: strin
   }
 }
 
+/** Display names of the key headers, by number, for the reasons of values that do not parse. */
+const PICKED_NAMES = ['', 'Via', 'Contact', 'Route', 'Record-Route', 'From', 'To', 'Call-ID', 'CSeq', 'Content-Length', 'Content-Type', 'Max-Forwards', 'Date'];
+
+/** `pick`, with the header named in the reason of a value that does not parse. */
+function pickNamed(picked: KeyHeaders, which: number, text: string, b: Uint8Array, start: number, end: number, value: string): void {
+  try {
+    pick(picked, which, text, b, start, end, value);
+  } catch (error) {
+    const header = PICKED_NAMES[which]!;
+    if (error instanceof SipParseError && !error.reason.includes(header)) {
+      throw new SipParseError(`${error.reason} in ${header} header`);
+    }
+    throw error;
+  }
+}
+
+/** Index of the CR ending the line that starts at `i`; a LF without its CR is refused. */
+function lineEndFrom(head: string, i: number): number {
+  // Searching one character is faster than two.
+  const lf = head.indexOf('\n', i);
+  if (lf === -1) return head.length;
+  if (head.charCodeAt(lf - 1) !== 13) throw new SipParseError('bare LF in header');
+  return lf - 1;
+}
+
+function isContinuation(b: Uint8Array, lineStart: number, headLength: number): boolean {
+  return lineStart < headLength && (b[lineStart] === 32 || b[lineStart] === 9);
+}
+
+/** `head[start, stop)` without its leading and trailing LWS. */
+function trimmedSlice(head: string, b: Uint8Array, start: number, stop: number): string {
+  while (start < stop && (CLASS[b[start]!]! & WS) !== 0) start++;
+  while (stop > start && (CLASS[b[stop - 1]!]! & WS) !== 0) stop--;
+  return head.slice(start, stop);
+}
+
 /**
  * Reads the header block (after the start line) into fields, unfolding continuation lines, and
- * files the key headers in `picked` as each line completes.
+ * files the key headers in `picked` as each one completes.
  */
-function parseHeaderLines(head: string, start: number, picked: KeyHeaders): HeaderField[] {
+function parseHeaderLines(head: string, b: Uint8Array, start: number, picked: KeyHeaders): HeaderField[] {
   const fields: HeaderField[] = [];
-  let last: HeaderField | undefined;
-  let lastPicked = OTHER;
-  let valueStart = 0;
-  let valueEnd = 0;
-  let folded = false;
+  const length = head.length;
   let i = start;
-  while (i < head.length) {
-    // Searching one character is faster than two; a LF without its CR is refused.
-    let lineEnd = head.indexOf('\n', i);
-    if (lineEnd === -1) lineEnd = head.length + 1;
-    else if (head.charCodeAt(lineEnd - 1) !== 13) throw new SipParseError('bare LF in header');
-    lineEnd--;
-    const first = head.charCodeAt(i);
-    if (first === 32 || first === 9) {
-      if (!last) throw new SipParseError('continuation line without header');
-      const more = trimmedSlice(head, i, lineEnd);
-      if (more) {
-        last.value = last.value ? last.value + ' ' + more : more;
-        folded = true;
-      }
-    } else {
-      // The colon is found natively; the name before it is then checked by matching a known
-      // spelling, or by a scan when it is none.
-      const colon = head.indexOf(':', i);
-      if (colon === -1 || colon >= lineEnd) throw new SipParseError('header line without colon');
-      let nameEnd = colon;
-      while (nameEnd > i && (CLASS[head.charCodeAt(nameEnd - 1)]! & WS) !== 0) nameEnd--;
-      if (last) pick(picked, lastPicked, last, head, valueStart, valueEnd, folded);
-      const { key, name, picked: which } = canonicalName(head, i, nameEnd);
-      valueStart = colon + 1;
-      valueEnd = lineEnd;
-      while (valueStart < valueEnd && (CLASS[head.charCodeAt(valueStart)]! & WS) !== 0) valueStart++;
-      while (valueEnd > valueStart && (CLASS[head.charCodeAt(valueEnd - 1)]! & WS) !== 0) valueEnd--;
-      last = { key, name, value: head.slice(valueStart, valueEnd) };
-      lastPicked = which;
-      folded = false;
-      fields.push(last);
+  while (i < length) {
+    let lineEnd = lineEndFrom(head, i);
+    if (b[i] === 32 || b[i] === 9) throw new SipParseError('continuation line without header');
+    // The name is checked while it is scanned; the colon must follow it, after optional LWS.
+    const nameEnd = scan(b, i, TOKEN, lineEnd);
+    let colon = nameEnd;
+    while (colon < lineEnd && (CLASS[b[colon]!]! & WS) !== 0) colon++;
+    if (colon === lineEnd || b[colon] !== 58 /* : */ || nameEnd === i) {
+      const anyColon = head.indexOf(':', i);
+      throw new SipParseError(anyColon === -1 || anyColon >= lineEnd ? 'header line without colon' : 'invalid header name');
     }
+    const { key, name, picked: which } = canonicalName(head, b, i, nameEnd);
+    let valueStart = colon + 1;
+    let valueEnd = lineEnd;
+    while (valueStart < valueEnd && (CLASS[b[valueStart]!]! & WS) !== 0) valueStart++;
+    while (valueEnd > valueStart && (CLASS[b[valueEnd - 1]!]! & WS) !== 0) valueEnd--;
+    let value = head.slice(valueStart, valueEnd);
+    if (!isContinuation(b, lineEnd + 2, length)) {
+      if (which !== OTHER) pickNamed(picked, which, head, b, valueStart, valueEnd, value);
+    } else {
+      while (isContinuation(b, lineEnd + 2, length)) {
+        const next = lineEnd + 2;
+        lineEnd = lineEndFrom(head, next);
+        const more = trimmedSlice(head, b, next, lineEnd);
+        if (more) value = value ? value + ' ' + more : more;
+      }
+      if (which !== OTHER) pickNamed(picked, which, value, codeUnits(value), 0, value.length, value);
+    }
+    fields.push({ key, name, value });
     i = lineEnd + 2;
   }
-  if (last) pick(picked, lastPicked, last, head, valueStart, valueEnd, folded);
   return fields;
 }
 
@@ -241,27 +255,21 @@ function isDigits(value: string, maxLength: number): boolean {
 
 const EMPTY = Buffer.alloc(0);
 
-/** The body is copied: the receive buffer may be reused, or be much larger than one message. */
-function copyBody(data: Buffer, start: number, stop: number): Buffer {
-  if (start === stop) return EMPTY;
-  // Copied straight from the receive buffer: no intermediate subarray view to create.
-  const body = Buffer.allocUnsafe(stop - start);
-  data.copy(body, 0, start, stop);
-  return body;
-}
-
-/** Body per Content-Length, applying the datagram rules of RFC 3261 §18.3. */
+/**
+ * Body per Content-Length, applying the datagram rules of RFC 3261 §18.3. It is a view of `data`,
+ * not a copy: every datagram, and every message the stream framer cuts out, is a buffer of its own.
+ */
 function frameBody(data: Buffer, bodyStart: number, contentLength: string | undefined, datagram: boolean): Buffer {
   const available = data.length - bodyStart;
   if (contentLength === undefined) {
     if (!datagram) throw new SipParseError('missing Content-Length');
-    return copyBody(data, bodyStart, data.length);
+    return available === 0 ? EMPTY : data.subarray(bodyStart);
   }
   if (!isDigits(contentLength, 9)) throw new SipParseError('invalid Content-Length');
   const length = Number(contentLength);
   if (length > available) throw new SipParseError('Content-Length larger than body');
   if (length < available && !datagram) throw new SipParseError('data after message body');
-  return copyBody(data, bodyStart, bodyStart + length);
+  return length === 0 ? EMPTY : data.subarray(bodyStart, bodyStart + length);
 }
 
 function checkVersion(version: string): void {
@@ -270,7 +278,10 @@ function checkVersion(version: string): void {
   }
 }
 
-function parseStatusLine(line: string, headers: SipHeaders, body: Buffer): SipResponse {
+/** The start line, read before the headers: its faults are the first a reader meets. */
+type StartLine = { status: number; reason: string } | { method: string; uri: SipUri };
+
+function parseStatusLine(line: string): StartLine {
   const sp = line.indexOf(' ');
   if (sp === -1) throw new SipParseError('invalid Status-Line');
   checkVersion(line.slice(0, sp));
@@ -280,56 +291,28 @@ function parseStatusLine(line: string, headers: SipHeaders, body: Buffer): SipRe
   if (!isDigits(code, 3) || code.length !== 3 || code < '100' || code > '699') {
     throw new SipParseError('invalid status code');
   }
-  return new SipResponse(Number(code), line.slice(codeEnd + 1), headers, body);
+  return { status: Number(code), reason: line.slice(codeEnd + 1) };
 }
 
 /** The Request-Line `head[0, lineEnd)`; its URI is parsed in place in the head. */
-function parseRequestLine(head: string, lineEnd: number, headers: SipHeaders, body: Buffer): SipRequest {
-  if (is(head.charCodeAt(lineEnd - 1), WS)) throw new SipParseError('trailing whitespace in Request-Line');
+function parseRequestLine(head: string, b: Uint8Array, lineEnd: number): StartLine {
+  if ((CLASS[b[lineEnd - 1]!]! & WS) !== 0) throw new SipParseError('trailing whitespace in Request-Line');
   const first = head.indexOf(' ');
   const last = head.lastIndexOf(' ', lineEnd - 1);
   if (first === -1 || first >= lineEnd || first === last) throw new SipParseError('invalid Request-Line');
-  const method = head.slice(0, first);
-  if (!isToken(method)) throw new SipParseError('invalid method');
+  if (first === 0 || scan(b, 0, TOKEN, first) !== first) throw new SipParseError('invalid method');
+  const method = methodString(head, b, 0, first);
   checkVersion(head.slice(last + 1, lineEnd));
   const uriStart = first + 1;
   const uriEnd = last;
-  if (uriStart < uriEnd && (head.charCodeAt(uriStart) === 32 || head.charCodeAt(uriEnd - 1) === 32)) {
+  if (uriStart < uriEnd && (b[uriStart] === 32 || b[uriEnd - 1] === 32)) {
     throw new SipParseError('extra whitespace in Request-Line');
   }
-  // Both searches are native: past the URI they stop at the version's space, or at worst the head's end.
-  if (head.indexOf(' ', uriStart) < uriEnd || isBefore(head.indexOf('\t', uriStart), uriEnd)) {
-    throw new SipParseError('whitespace in Request-URI');
-  }
-  if (head.charCodeAt(uriStart) === 60 /* < */) throw new SipParseError('Request-URI enclosed in <>');
-  const uri = parseUriIn(head, uriStart, uriEnd);
+  for (let i = uriStart; i < uriEnd; i++) if ((CLASS[b[i]!]! & WS) !== 0) throw new SipParseError('whitespace in Request-URI');
+  if (b[uriStart] === 60 /* < */) throw new SipParseError('Request-URI enclosed in <>');
+  const uri = readUri(head, b, uriStart, uriEnd);
   if (uri.headers.size > 0) throw new SipParseError('Request-URI must not contain headers');
-  return new SipRequest(method, uri, headers, body);
-}
-
-/** An indexOf result that was found before `end`. */
-function isBefore(at: number, end: number): boolean {
-  return at !== -1 && at < end;
-}
-
-/** Parses one header value, naming the header in the error. */
-function parseIn<T>(name: string, parse: (s: string, start: number, end: number) => T, span: Span): T {
-  try {
-    return parse(span.text, span.start, span.end);
-  } catch (error) {
-    if (error instanceof SipParseError && !error.reason.includes(name)) {
-      throw new SipParseError(`${error.reason} in ${name} header`);
-    }
-    throw error;
-  }
-}
-
-function parseListIn<T>(name: string, parse: (s: string, start: number, end: number) => T[], lines: Span[]): T[] {
-  if (lines.length === 0) return [];
-  if (lines.length === 1) return parseIn(name, parse, lines[0]!);
-  const all: T[] = [];
-  for (const line of lines) for (const item of parseIn(name, parse, line)) all.push(item);
-  return all;
+  return { method, uri };
 }
 
 function required<T>(value: T | undefined, name: string): T {
@@ -342,20 +325,17 @@ const RFC1123_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May
 /** Mandatory headers and every header a proxy reads: a bad one is a 400 now, not a crash later. */
 function validateKeyHeaders(picked: KeyHeaders): HeaderViews & { cseq: CSeq } {
   if (picked.via.length === 0) throw new SipParseError('missing Via header');
-  const via = parseListIn('Via', parseViaListIn, picked.via);
-  const from = parseIn('From', parseNameAddrIn, required(picked.from, 'From'));
-  const to = parseIn('To', parseNameAddrIn, required(picked.to, 'To'));
+  const from = required(picked.from, 'From');
+  const to = required(picked.to, 'To');
   const callId = required(picked.callId, 'Call-ID');
   if (callId === '' || callId.includes(' ') || callId.includes('\t')) throw new SipParseError('invalid Call-ID');
-  const cseqValue = required(picked.cseq, 'CSeq');
-  const cseq = parseIn('CSeq', parseCSeq, { text: cseqValue, start: 0, end: cseqValue.length });
-  const views: HeaderViews & { cseq: CSeq } = { via, from, to, cseq };
-  const only = picked.contact.length === 1 ? picked.contact[0]! : undefined;
-  const wildcard = only !== undefined && isWildcardContactIn(only.text, only.start, only.end);
+  const cseq = required(picked.cseq, 'CSeq');
+  if (picked.wildcardContact && picked.contactLines > 1) {
+    throw new SipParseError('wildcard Contact is not a name-addr in Contact header');
+  }
   // Absent lists are primed empty too: the accessors need not look for them again.
-  if (!wildcard) views.contact = parseListIn('Contact', parseNameAddrListIn, picked.contact);
-  views.route = parseListIn('Route', parseNameAddrListIn, picked.route);
-  views.recordRoute = parseListIn('Record-Route', parseNameAddrListIn, picked.recordRoute);
+  const views: HeaderViews & { cseq: CSeq } = { via: picked.via, from, to, cseq, route: picked.route, recordRoute: picked.recordRoute };
+  if (!picked.wildcardContact) views.contact = picked.contact;
   if (picked.maxForwards !== undefined && !isDigits(picked.maxForwards, 9)) {
     throw new SipParseError('invalid Max-Forwards');
   }
@@ -368,15 +348,16 @@ export function parseMessage(data: Buffer, opts: ParseOptions = {}): SipMessage 
   const headEnd = data.indexOf(CRLFCRLF, start);
   if (headEnd === -1) throw new SipParseError('missing end of headers');
   const head = data.toString('utf8', start, headEnd);
+  const b = headBytes(data, start, head, headEnd - start);
   let lineEnd = head.indexOf('\r\n');
   if (lineEnd === -1) lineEnd = head.length;
-  const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [] };
-  const fields = parseHeaderLines(head, lineEnd + 2, picked);
+  const startLine = head.startsWith('SIP/') ? parseStatusLine(head.slice(0, lineEnd)) : parseRequestLine(head, b, lineEnd);
+  const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [], contactLines: 0, wildcardContact: false };
+  const headers = SipHeaders.fromFields(parseHeaderLines(head, b, lineEnd + 2, picked));
   const body = frameBody(data, headEnd + 4, picked.contentLength, opts.datagram ?? false);
-  const headers = SipHeaders.fromFields(fields);
-  const msg = head.startsWith('SIP/')
-    ? parseStatusLine(head.slice(0, lineEnd), headers, body)
-    : parseRequestLine(head, lineEnd, headers, body);
+  const msg = 'status' in startLine
+    ? new SipResponse(startLine.status, startLine.reason, headers, body)
+    : new SipRequest(startLine.method, startLine.uri, headers, body);
   const views = validateKeyHeaders(picked);
   if (msg.kind === 'request' && views.cseq.method !== msg.method) {
     throw new SipParseError('CSeq method does not match request method');

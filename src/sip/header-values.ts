@@ -38,15 +38,10 @@ export interface CSeq {
 const DQUOTE = 34;
 const BACKSLASH = 92;
 
-/** Index just past the closing quote of the quoted-string opening at `start`, before `end`. */
-export function quotedStringEnd(s: string, start: number, end = s.length): number {
-  // Native searches first: without a backslash before the next quote, that quote closes it.
-  const quote = s.indexOf('"', start + 1);
-  if (quote === -1 || quote >= end) throw new SipParseError('unterminated quoted string');
-  const backslash = s.indexOf('\\', start + 1);
-  if (backslash === -1 || backslash > quote) return quote + 1;
-  for (let i = backslash; i < end; i++) {
-    const code = s.charCodeAt(i);
+/** Index just past the closing quote of the quoted-string opening at `b[start]`, before `end`. */
+function quotedStringEnd(b: Uint8Array, start: number, end: number): number {
+  for (let i = start + 1; i < end; i++) {
+    const code = b[i]!;
     if (code === DQUOTE) return i + 1;
     if (code === BACKSLASH) i++;
   }
@@ -55,13 +50,20 @@ export function quotedStringEnd(s: string, start: number, end = s.length): numbe
 
 /** The content of a quoted-string (with its quotes), quoted-pairs resolved. */
 export function unquote(quoted: string): string {
-  if (!quoted.includes('\\')) return quoted.slice(1, -1);
+  return unquoteAt(quoted, 0, quoted.length);
+}
+
+/** The content of the quoted-string `s[start, end)`, quoted-pairs resolved. */
+function unquoteAt(s: string, start: number, end: number): string {
   let out = '';
-  for (let i = 1; i < quoted.length - 1; i++) {
-    if (quoted.charCodeAt(i) === BACKSLASH) i++;
-    out += quoted[i];
+  let from = start + 1;
+  for (let i = from; i < end - 1; i++) {
+    if (s.charCodeAt(i) !== BACKSLASH) continue;
+    out += s.slice(from, i);
+    i++;
+    from = i;
   }
-  return out;
+  return from === start + 1 ? s.slice(from, end - 1) : out + s.slice(from, end - 1);
 }
 
 /** A quoted-string for `text`. CR and LF cannot be quoted (RFC 3261 §25.1) and become spaces. */
@@ -75,11 +77,12 @@ export function quote(text: string): string {
  */
 export function splitHeaderList(value: string): string[] {
   const items: string[] = [];
+  const b = codeUnits(value);
   let start = 0;
   let inAngle = false;
   for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code === DQUOTE) i = quotedStringEnd(value, i) - 1;
+    const code = b[i]!;
+    if (code === DQUOTE) i = quotedStringEnd(b, i, value.length) - 1;
     else if (code === 60 /* < */) inAngle = true;
     else if (code === 62 /* > */) inAngle = false;
     else if (code === 44 /* , */ && !inAngle) {
@@ -131,32 +134,33 @@ function checkViaParam(b: Uint8Array, nameStart: number, nameEnd: number, valueS
 function readHeaderParams(s: string, b: Uint8Array, start: number, limit: number, into: Params | null, via: boolean): number {
   // Hot path (every Via and name-addr): loops are inline and never read past the end.
   const n = limit;
+  const classes = CLASS;
   let i = start;
   for (;;) {
-    while (i < n && (CLASS[b[i]!]! & WS) !== 0) i++;
+    while (i < n && (classes[b[i]!]! & WS) !== 0) i++;
     if (i === n || b[i] !== 59 /* ; */) return i;
     i++;
-    while (i < n && (CLASS[b[i]!]! & WS) !== 0) i++;
+    while (i < n && (classes[b[i]!]! & WS) !== 0) i++;
     const nameStart = i;
     let seen = 0;
     while (i < n) {
-      const flags = CLASS[b[i]!]!;
+      const flags = classes[b[i]!]!;
       if ((flags & TOKEN) === 0) break;
       seen |= flags;
       i++;
     }
     if (i === nameStart) throw new SipParseError('invalid header parameter');
     const nameEnd = i;
-    while (i < n && (CLASS[b[i]!]! & WS) !== 0) i++;
+    while (i < n && (classes[b[i]!]! & WS) !== 0) i++;
     let valueStart = -1;
     if (i === n || b[i] !== 61 /* = */) {
       i = nameEnd;
     } else {
       i++;
-      while (i < n && (CLASS[b[i]!]! & WS) !== 0) i++;
+      while (i < n && (classes[b[i]!]! & WS) !== 0) i++;
       valueStart = i;
-      if (i < n && b[i] === DQUOTE) i = quotedStringEnd(s, i, n);
-      else while (i < n && (CLASS[b[i]!]! & GENVALUE) !== 0) i++;
+      if (i < n && b[i] === DQUOTE) i = quotedStringEnd(b, i, n);
+      else while (i < n && (classes[b[i]!]! & GENVALUE) !== 0) i++;
       if (i === valueStart) {
         throw new SipParseError(`invalid ${s.slice(nameStart, nameEnd).toLowerCase()} parameter value`);
       }
@@ -335,8 +339,8 @@ function parseNameAddrAt(s: string, b: Uint8Array, start: number, stop: number):
   if (first === 60 /* < */) {
     uri = parseBracketedUri(s, b, i, stop);
   } else if (first === DQUOTE) {
-    const quoteEnd = quotedStringEnd(s, i, stop);
-    displayName = unquote(s.slice(i, quoteEnd));
+    const quoteEnd = quotedStringEnd(b, i, stop);
+    displayName = unquoteAt(s, i, quoteEnd);
     const angle = skipWs(b, quoteEnd, stop);
     if (angle === stop || b[angle] !== 60) throw new SipParseError('expected <URI> after display name');
     uri = parseBracketedUri(s, b, angle, stop);

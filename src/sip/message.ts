@@ -7,6 +7,7 @@ import type { SipUri } from './uri.js';
 
 /** Parsed forms of the headers a proxy reads; one not yet read is parsed on first use. */
 export interface HeaderViews {
+  callId?: string;
   via?: Via[];
   from?: NameAddr;
   to?: NameAddr;
@@ -55,7 +56,7 @@ abstract class SipMessageBase {
   }
 
   get callId(): string {
-    return this.required('Call-ID');
+    return (this.current().callId ??= this.required('Call-ID'));
   }
 
   get cseq(): CSeq {

@@ -9,6 +9,7 @@ import { displayName, headerKey } from './header-names.js';
 import { isWildcardContactAt, methodString, readCSeq, readNameAddr, readNameAddrList, readViaList } from './header-values.js';
 import type { CSeq, NameAddr, Via } from './header-values.js';
 import { SipHeaders } from './headers.js';
+import { SpellingTrie } from './spelling-trie.js';
 import type { HeaderField } from './headers.js';
 import { SipRequest, SipResponse } from './message.js';
 import type { HeaderViews, SipMessage } from './message.js';
@@ -81,32 +82,13 @@ function canonical(raw: string): Name {
   return { key, name: raw.length === 1 ? displayName(key) : raw, picked: PICKED[key] ?? OTHER };
 }
 
-/**
- * Common spellings indexed by length and first character: a name is then compared with one or
- * two candidates only. Names are tokens, so their first character is ASCII.
- */
-const MAX_INDEXED_LENGTH = 32;
-const spellings: { raw: Buffer; known: Name }[][] = [];
-const slot = (length: number, first: number) => (length << 7) | first;
-for (const raw of COMMON) {
-  (spellings[slot(raw.length, raw.charCodeAt(0))] ??= []).push({ raw: Buffer.from(raw, 'latin1'), known: canonical(raw) });
-}
-
-/** `b` holds `word` at `start`, its first byte already matched by the slot. */
-function sameAt(b: Uint8Array, start: number, word: Buffer): boolean {
-  for (let k = 1; k < word.length; k++) if (b[start + k] !== word[k]) return false;
-  return true;
-}
+const SPELLINGS = new SpellingTrie(COMMON.map((raw) => [raw, canonical(raw)] as const));
 
 const seenNames = new Map<string, Name>();
 const MAX_SEEN_NAMES = 512; // names come off the wire: bound the cache
 
-/** The name `head[start, stop)`, already checked to be a token. */
-function canonicalName(head: string, b: Uint8Array, start: number, stop: number): Name {
-  if (stop - start < MAX_INDEXED_LENGTH) {
-    const candidates = spellings[slot(stop - start, b[start]!)];
-    if (candidates !== undefined) for (const candidate of candidates) if (sameAt(b, start, candidate.raw)) return candidate.known;
-  }
+/** Any other name, `head[start, stop)`, already checked to be a token. */
+function otherName(head: string, start: number, stop: number): Name {
   const raw = head.slice(start, stop);
   let known = seenNames.get(raw);
   if (known === undefined) {
@@ -182,12 +164,14 @@ function pickNamed(picked: KeyHeaders, which: number, text: string, b: Uint8Arra
   }
 }
 
-/** Index of the CR ending the line that starts at `i`; a LF without its CR is refused. */
-function lineEndFrom(head: string, i: number): number {
+/**
+ * Index of the CR ending the line that starts at `i`, in a text where the head's blank line follows;
+ * a LF without its CR is refused.
+ */
+function lineEndFrom(text: string, i: number): number {
   // Searching one character is faster than two.
-  const lf = head.indexOf('\n', i);
-  if (lf === -1) return head.length;
-  if (head.charCodeAt(lf - 1) !== 13) throw new SipParseError('bare LF in header');
+  const lf = text.indexOf('\n', i);
+  if (text.charCodeAt(lf - 1) !== 13) throw new SipParseError('bare LF in header');
   return lf - 1;
 }
 
@@ -203,29 +187,34 @@ function trimmedSlice(head: string, b: Uint8Array, start: number, stop: number):
 }
 
 /**
- * Reads the header block (after the start line) into fields, unfolding continuation lines, and
- * files the key headers in `picked` as each one completes.
+ * Reads the header block `head[start, length)` (after the start line) into fields, unfolding
+ * continuation lines, and files the key headers in `picked` as each one completes.
  */
-function parseHeaderLines(head: string, b: Uint8Array, start: number, picked: KeyHeaders): HeaderField[] {
+function parseHeaderLines(head: string, b: Uint8Array, start: number, length: number, picked: KeyHeaders): HeaderField[] {
   const fields: HeaderField[] = [];
-  const length = head.length;
+  const classes = CLASS;
   let i = start;
   while (i < length) {
     let lineEnd = lineEndFrom(head, i);
     if (b[i] === 32 || b[i] === 9) throw new SipParseError('continuation line without header');
     // The name is checked while it is scanned; the colon must follow it, after optional LWS.
-    const nameEnd = scan(b, i, TOKEN, lineEnd);
+    let known = SPELLINGS.match(b, i, lineEnd);
+    let nameEnd = SPELLINGS.end;
+    if (nameEnd < lineEnd && (classes[b[nameEnd]!]! & TOKEN) !== 0) {
+      known = undefined; // a longer name than the spelling it starts with
+      nameEnd = scan(b, nameEnd, TOKEN, lineEnd);
+    }
     let colon = nameEnd;
-    while (colon < lineEnd && (CLASS[b[colon]!]! & WS) !== 0) colon++;
+    while (colon < lineEnd && (classes[b[colon]!]! & WS) !== 0) colon++;
     if (colon === lineEnd || b[colon] !== 58 /* : */ || nameEnd === i) {
       const anyColon = head.indexOf(':', i);
       throw new SipParseError(anyColon === -1 || anyColon >= lineEnd ? 'header line without colon' : 'invalid header name');
     }
-    const { key, name, picked: which } = canonicalName(head, b, i, nameEnd);
+    const { key, name, picked: which } = known ?? otherName(head, i, nameEnd);
     let valueStart = colon + 1;
     let valueEnd = lineEnd;
-    while (valueStart < valueEnd && (CLASS[b[valueStart]!]! & WS) !== 0) valueStart++;
-    while (valueEnd > valueStart && (CLASS[b[valueEnd - 1]!]! & WS) !== 0) valueEnd--;
+    while (valueStart < valueEnd && (classes[b[valueStart]!]! & WS) !== 0) valueStart++;
+    while (valueEnd > valueStart && (classes[b[valueEnd - 1]!]! & WS) !== 0) valueEnd--;
     let value = head.slice(valueStart, valueEnd);
     if (!isContinuation(b, lineEnd + 2, length)) {
       if (which !== OTHER) pickNamed(picked, which, head, b, valueStart, valueEnd, value);
@@ -294,23 +283,33 @@ function parseStatusLine(line: string): StartLine {
   return { status: Number(code), reason: line.slice(codeEnd + 1) };
 }
 
+/** A URI holding LWS fails to parse; the reason then says so rather than what the LWS broke. */
+function readRequestUri(head: string, b: Uint8Array, start: number, end: number): SipUri {
+  try {
+    return readUri(head, b, start, end);
+  } catch (error) {
+    for (let i = start; i < end; i++) if ((CLASS[b[i]!]! & WS) !== 0) throw new SipParseError('whitespace in Request-URI');
+    throw error;
+  }
+}
+
 /** The Request-Line `head[0, lineEnd)`; its URI is parsed in place in the head. */
 function parseRequestLine(head: string, b: Uint8Array, lineEnd: number): StartLine {
   if ((CLASS[b[lineEnd - 1]!]! & WS) !== 0) throw new SipParseError('trailing whitespace in Request-Line');
   const first = head.indexOf(' ');
-  const last = head.lastIndexOf(' ', lineEnd - 1);
+  let last = lineEnd - 1;
+  while (last > first && b[last] !== 32) last--;
   if (first === -1 || first >= lineEnd || first === last) throw new SipParseError('invalid Request-Line');
   if (first === 0 || scan(b, 0, TOKEN, first) !== first) throw new SipParseError('invalid method');
   const method = methodString(head, b, 0, first);
-  checkVersion(head.slice(last + 1, lineEnd));
+  if (lineEnd - last !== 8 || !head.startsWith('SIP/2.0', last + 1)) checkVersion(head.slice(last + 1, lineEnd));
   const uriStart = first + 1;
   const uriEnd = last;
   if (uriStart < uriEnd && (b[uriStart] === 32 || b[uriEnd - 1] === 32)) {
     throw new SipParseError('extra whitespace in Request-Line');
   }
-  for (let i = uriStart; i < uriEnd; i++) if ((CLASS[b[i]!]! & WS) !== 0) throw new SipParseError('whitespace in Request-URI');
   if (b[uriStart] === 60 /* < */) throw new SipParseError('Request-URI enclosed in <>');
-  const uri = readUri(head, b, uriStart, uriEnd);
+  const uri = readRequestUri(head, b, uriStart, uriEnd);
   if (uri.headers.size > 0) throw new SipParseError('Request-URI must not contain headers');
   return { method, uri };
 }
@@ -334,7 +333,7 @@ function validateKeyHeaders(picked: KeyHeaders): HeaderViews & { cseq: CSeq } {
     throw new SipParseError('wildcard Contact is not a name-addr in Contact header');
   }
   // Absent lists are primed empty too: the accessors need not look for them again.
-  const views: HeaderViews & { cseq: CSeq } = { via: picked.via, from, to, cseq, route: picked.route, recordRoute: picked.recordRoute };
+  const views: HeaderViews & { cseq: CSeq } = { callId, via: picked.via, from, to, cseq, route: picked.route, recordRoute: picked.recordRoute };
   if (!picked.wildcardContact) views.contact = picked.contact;
   if (picked.maxForwards !== undefined && !isDigits(picked.maxForwards, 9)) {
     throw new SipParseError('invalid Max-Forwards');
@@ -345,16 +344,19 @@ function validateKeyHeaders(picked: KeyHeaders): HeaderViews & { cseq: CSeq } {
 
 export function parseMessage(data: Buffer, opts: ParseOptions = {}): SipMessage {
   const start = skipLeadingCrlf(data);
-  const headEnd = data.indexOf(CRLFCRLF, start);
+  // The whole message is decoded (without arguments, toString takes node's shortest path) and its
+  // head found by a string search: the Buffer search would cost a call into C++ of its own.
+  const text = start === 0 ? data.toString() : data.toString('utf8', start);
+  const headEnd = text.indexOf('\r\n\r\n');
   if (headEnd === -1) throw new SipParseError('missing end of headers');
-  const head = data.toString('utf8', start, headEnd);
-  const b = headBytes(data, start, head, headEnd - start);
-  let lineEnd = head.indexOf('\r\n');
-  if (lineEnd === -1) lineEnd = head.length;
-  const startLine = head.startsWith('SIP/') ? parseStatusLine(head.slice(0, lineEnd)) : parseRequestLine(head, b, lineEnd);
+  // Where the body starts in bytes: where it does in the text, unless some bytes decoded to fewer code units.
+  const bodyStart = text.length === data.length - start ? start + headEnd + 4 : data.indexOf(CRLFCRLF, start) + 4;
+  const b = headBytes(data, start, text, headEnd, bodyStart - 4 - start);
+  const lineEnd = text.indexOf('\r\n');
+  const startLine = text.startsWith('SIP/') ? parseStatusLine(text.slice(0, lineEnd)) : parseRequestLine(text, b, lineEnd);
   const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [], contactLines: 0, wildcardContact: false };
-  const headers = SipHeaders.fromFields(parseHeaderLines(head, b, lineEnd + 2, picked));
-  const body = frameBody(data, headEnd + 4, picked.contentLength, opts.datagram ?? false);
+  const headers = SipHeaders.fromFields(parseHeaderLines(text, b, lineEnd + 2, headEnd, picked));
+  const body = frameBody(data, bodyStart, picked.contentLength, opts.datagram ?? false);
   const msg = 'status' in startLine
     ? new SipResponse(startLine.status, startLine.reason, headers, body)
     : new SipRequest(startLine.method, startLine.uri, headers, body);

@@ -37,6 +37,7 @@ function hexValue(code: number): number {
  * Checks `b[start, end)` against a character class plus `%HH` escapes; true when it holds escapes.
  */
 function checkPart(b: Uint8Array, start: number, end: number, flag: number, what: string): boolean {
+  const classes = CLASS;
   let escapes = false;
   for (let i = start; i < end; i++) {
     const code = b[i]!;
@@ -47,7 +48,7 @@ function checkPart(b: Uint8Array, start: number, end: number, flag: number, what
       }
       escapes = true;
       i += 2;
-    } else if ((CLASS[code]! & flag) === 0) {
+    } else if ((classes[code]! & flag) === 0) {
       throw new SipParseError(`invalid character in URI ${what}`);
     }
   }
@@ -137,8 +138,9 @@ export function parseHost(text: string, b: Uint8Array, start: number, end: numbe
     if (host.length < 2 || !IPV6.test(host) || !host.includes(':')) throw new SipParseError('invalid IPv6 reference');
     return host;
   }
+  const classes = CLASS;
   let i = start;
-  while (i < end && (CLASS[b[i]!]! & HOST) !== 0) i++;
+  while (i < end && (classes[b[i]!]! & HOST) !== 0) i++;
   if (i === start) throw new SipParseError('invalid URI host');
   return text.slice(start, i);
 }
@@ -154,6 +156,7 @@ export function hostLength(b: Uint8Array, start: number, host: string): number {
  * checks, the LazyMap stores on first read.
  */
 function readUriParams(text: string, b: Uint8Array, start: number, end: number, into: Map<string, string | null> | null): number {
+  const classes = CLASS;
   let i = start;
   while (i < end && b[i] !== 63 /* ? */) {
     const nameStart = i + 1;
@@ -166,7 +169,7 @@ function readUriParams(text: string, b: Uint8Array, start: number, end: number, 
       const code = b[j]!;
       if (code === 59 /* ; */ || code === 63 /* ? */) break;
       if (code === 61 /* = */ && eq === -1) eq = j;
-      else if ((CLASS[code]! & PARAM) === 0) plain = false;
+      else if ((classes[code]! & PARAM) === 0) plain = false;
     }
     const nameEnd = eq === -1 ? j : eq;
     if (nameEnd === nameStart || eq + 1 === j) throw new SipParseError('invalid URI parameter');
@@ -217,10 +220,10 @@ function telParams(text: string, b: Uint8Array, start: number, end: number): Map
   return new LazyMap(fillUriParams, text, start, end);
 }
 
-/** `indexOf` limited to `text[from, end)`. */
-function indexBefore(text: string, char: string, from: number, end: number): number {
-  const at = text.indexOf(char, from);
-  return at < end ? at : -1;
+/** Index of the byte `code` in `b[from, end)`, or -1: a URI is short, and `indexOf` on the text could run to its end. */
+function indexBefore(b: Uint8Array, code: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (b[i] === code) return i;
+  return -1;
 }
 
 function parseSipUri(text: string, b: Uint8Array, scheme: 'sip' | 'sips', start: number, end: number): SipUri {
@@ -228,9 +231,9 @@ function parseSipUri(text: string, b: Uint8Array, scheme: 'sip' | 'sips', start:
   let user: string | undefined;
   let password: string | undefined;
   // '@' may only delimit the userinfo: it is neither user, host, param nor header character.
-  const at = indexBefore(text, '@', i, end);
+  const at = indexBefore(b, 64 /* @ */, i, end);
   if (at !== -1) {
-    const colon = indexBefore(text, ':', i, at);
+    const colon = indexBefore(b, 58 /* : */, i, at);
     if (colon !== -1) {
       user = unescapePart(text, b, i, colon, USER, 'user');
       password = unescapePart(text, b, colon + 1, at, PASSWORD, 'password');
@@ -268,7 +271,7 @@ function parseSipUri(text: string, b: Uint8Array, scheme: 'sip' | 'sips', start:
 const TEL_NUMBER = /^\+?[0-9A-Fa-f*#().\-]+$/;
 
 function parseTelUri(text: string, b: Uint8Array, start: number, end: number): SipUri {
-  const semi = indexBefore(text, ';', start, end);
+  const semi = indexBefore(b, 59 /* ; */, start, end);
   const numberEnd = semi === -1 ? end : semi;
   const number = text.slice(start, numberEnd);
   if (!TEL_NUMBER.test(number)) throw new SipParseError('invalid tel URI number');

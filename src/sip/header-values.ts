@@ -1,7 +1,7 @@
 // Structured views of header values: Via, name-addr (From/To/Contact/Route...), CSeq, parameters.
 // Values reach these parsers unfolded (no CRLF); LWS is SP/HTAB.
 import { CLASS, GENVALUE, TOKEN, UPPER, WS, scan, skipWs, trimLws } from './chars.js';
-import { codeUnits } from './code-units.js';
+import { codeUnits, holds } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { LazyMap } from './lazy-map.js';
 import { formatHost, formatUri, hostLength, parseHost, parsePort, readUri } from './uri.js';
@@ -219,10 +219,12 @@ function expectSlash(b: Uint8Array, i: number, stop: number): number {
 // { value, next } pair per Via, URI and name-addr.
 let end = 0;
 
+const SIP_2_0_SLASH = Buffer.from('SIP/2.0/');
+
 /** Index after `SIP/2.0/`, allowing LWS around the slashes and any case of "SIP". */
 function sentProtocolEnd(s: string, b: Uint8Array, start: number, stop: number): number {
   // The value ends before LWS or CR, so the literal cannot run past `stop`.
-  if (s.startsWith('SIP/2.0/', start)) return start + 8;
+  if (holds(b, start, stop, SIP_2_0_SLASH)) return start + 8;
   const nameEnd = tokenEnd(b, start, stop, 'Via sent-protocol');
   let i = expectSlash(b, nameEnd, stop);
   const versionEnd = tokenEnd(b, i, stop, 'Via sent-protocol');
@@ -434,17 +436,15 @@ export function readCSeq(s: string, b: Uint8Array, start: number, stop: number):
 }
 
 /** The usual methods by length: a method read off the wire is then one of one or two candidates. */
-const METHODS_BY_LENGTH: string[][] = [];
-for (const method of ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PRACK', 'MESSAGE', 'PUBLISH']) {
-  (METHODS_BY_LENGTH[method.length] ??= []).push(method);
+const METHODS_BY_LENGTH: { name: string; bytes: Buffer }[][] = [];
+for (const name of ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PRACK', 'MESSAGE', 'PUBLISH']) {
+  (METHODS_BY_LENGTH[name.length] ??= []).push({ name, bytes: Buffer.from(name) });
 }
 
 /** The method name, one shared string for the usual methods (saving a copy per message). */
 export function methodString(s: string, b: Uint8Array, start: number, stop: number): string {
   const candidates = METHODS_BY_LENGTH[stop - start];
-  if (candidates !== undefined) {
-    for (const method of candidates) if (b[start] === method.charCodeAt(0) && s.startsWith(method, start)) return method;
-  }
+  if (candidates !== undefined) for (const method of candidates) if (holds(b, start, stop, method.bytes)) return method.name;
   return s.slice(start, stop);
 }
 

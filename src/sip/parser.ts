@@ -3,7 +3,7 @@
 // once, as each line is read, and handed to the message as its cached views. The head is decoded
 // once; its grammar is checked on the received bytes, aligned with it (code-units.ts).
 import { CLASS, TOKEN, WS, scan } from './chars.js';
-import { codeUnits, headBytes } from './code-units.js';
+import { codeUnits, holds, messageBytes } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { displayName, headerKey } from './header-names.js';
 import { isWildcardContactAt, methodString, readCSeq, readNameAddr, readNameAddrList, readViaList } from './header-values.js';
@@ -115,6 +115,8 @@ interface KeyHeaders {
   /** Contact lines seen, and whether one was `*` (only valid alone). */
   contactLines: number;
   wildcardContact: boolean;
+  /** Where the body starts in the text: after the blank line that ends the head. */
+  bodyStart: number;
 }
 
 function once<T>(current: T | undefined, value: T, name: string): T {
@@ -164,19 +166,17 @@ function pickNamed(picked: KeyHeaders, which: number, text: string, b: Uint8Arra
   }
 }
 
-/**
- * Index of the CR ending the line that starts at `i`, in a text where the head's blank line follows;
- * a LF without its CR is refused.
- */
+/** Index of the CR ending the line that starts at `i`; a LF without its CR is refused. */
 function lineEndFrom(text: string, i: number): number {
   // Searching one character is faster than two.
   const lf = text.indexOf('\n', i);
+  if (lf === -1) throw new SipParseError('missing end of headers');
   if (text.charCodeAt(lf - 1) !== 13) throw new SipParseError('bare LF in header');
   return lf - 1;
 }
 
-function isContinuation(b: Uint8Array, lineStart: number, headLength: number): boolean {
-  return lineStart < headLength && (b[lineStart] === 32 || b[lineStart] === 9);
+function isContinuation(b: Uint8Array, lineStart: number): boolean {
+  return b[lineStart] === 32 || b[lineStart] === 9;
 }
 
 /** `head[start, stop)` without its leading and trailing LWS. */
@@ -187,14 +187,15 @@ function trimmedSlice(head: string, b: Uint8Array, start: number, stop: number):
 }
 
 /**
- * Reads the header block `head[start, length)` (after the start line) into fields, unfolding
- * continuation lines, and files the key headers in `picked` as each one completes.
+ * Reads the header lines from `head[start]` (after the start line) up to the blank line into
+ * fields, unfolding continuation lines, and files the key headers in `picked` as each one
+ * completes. The blank line is found on the way, which saves searching the head for it first.
  */
-function parseHeaderLines(head: string, b: Uint8Array, start: number, length: number, picked: KeyHeaders): HeaderField[] {
+function parseHeaderLines(head: string, b: Uint8Array, start: number, picked: KeyHeaders): HeaderField[] {
   const fields: HeaderField[] = [];
   const classes = CLASS;
   let i = start;
-  while (i < length) {
+  while (b[i] !== 13 || b[i + 1] !== 10) {
     let lineEnd = lineEndFrom(head, i);
     if (b[i] === 32 || b[i] === 9) throw new SipParseError('continuation line without header');
     // The name is checked while it is scanned; the colon must follow it, after optional LWS.
@@ -216,10 +217,10 @@ function parseHeaderLines(head: string, b: Uint8Array, start: number, length: nu
     while (valueStart < valueEnd && (classes[b[valueStart]!]! & WS) !== 0) valueStart++;
     while (valueEnd > valueStart && (classes[b[valueEnd - 1]!]! & WS) !== 0) valueEnd--;
     let value = head.slice(valueStart, valueEnd);
-    if (!isContinuation(b, lineEnd + 2, length)) {
+    if (!isContinuation(b, lineEnd + 2)) {
       if (which !== OTHER) pickNamed(picked, which, head, b, valueStart, valueEnd, value);
     } else {
-      while (isContinuation(b, lineEnd + 2, length)) {
+      while (isContinuation(b, lineEnd + 2)) {
         const next = lineEnd + 2;
         lineEnd = lineEndFrom(head, next);
         const more = trimmedSlice(head, b, next, lineEnd);
@@ -230,6 +231,7 @@ function parseHeaderLines(head: string, b: Uint8Array, start: number, length: nu
     fields.push({ key, name, value });
     i = lineEnd + 2;
   }
+  picked.bodyStart = i + 2;
   return fields;
 }
 
@@ -260,6 +262,8 @@ function frameBody(data: Buffer, bodyStart: number, contentLength: string | unde
   if (length < available && !datagram) throw new SipParseError('data after message body');
   return length === 0 ? EMPTY : data.subarray(bodyStart, bodyStart + length);
 }
+
+const SIP_2_0 = Buffer.from('SIP/2.0');
 
 function checkVersion(version: string): void {
   if (version !== 'SIP/2.0') {
@@ -302,7 +306,7 @@ function parseRequestLine(head: string, b: Uint8Array, lineEnd: number): StartLi
   if (first === -1 || first >= lineEnd || first === last) throw new SipParseError('invalid Request-Line');
   if (first === 0 || scan(b, 0, TOKEN, first) !== first) throw new SipParseError('invalid method');
   const method = methodString(head, b, 0, first);
-  if (lineEnd - last !== 8 || !head.startsWith('SIP/2.0', last + 1)) checkVersion(head.slice(last + 1, lineEnd));
+  if (lineEnd - last !== 8 || !holds(b, last + 1, lineEnd, SIP_2_0)) checkVersion(head.slice(last + 1, lineEnd));
   const uriStart = first + 1;
   const uriEnd = last;
   if (uriStart < uriEnd && (b[uriStart] === 32 || b[uriEnd - 1] === 32)) {
@@ -344,19 +348,31 @@ function validateKeyHeaders(picked: KeyHeaders): HeaderViews & { cseq: CSeq } {
 
 export function parseMessage(data: Buffer, opts: ParseOptions = {}): SipMessage {
   const start = skipLeadingCrlf(data);
-  // The whole message is decoded (without arguments, toString takes node's shortest path) and its
-  // head found by a string search: the Buffer search would cost a call into C++ of its own.
+  // The whole message is decoded at once (without arguments, toString takes node's shortest path):
+  // the head's end is found while its lines are read, rather than by a Buffer search, which would
+  // cost a call into C++ of its own.
   const text = start === 0 ? data.toString() : data.toString('utf8', start);
-  const headEnd = text.indexOf('\r\n\r\n');
-  if (headEnd === -1) throw new SipParseError('missing end of headers');
-  // Where the body starts in bytes: where it does in the text, unless some bytes decoded to fewer code units.
-  const bodyStart = text.length === data.length - start ? start + headEnd + 4 : data.indexOf(CRLFCRLF, start) + 4;
-  const b = headBytes(data, start, text, headEnd, bodyStart - 4 - start);
+  try {
+    return parseText(data, start, text, opts.datagram ?? false);
+  } catch (error) {
+    // A head cut short is the fault to report, whatever broke first in what there is of it.
+    if (error instanceof SipParseError && !text.includes('\r\n\r\n')) throw new SipParseError('missing end of headers');
+    throw error;
+  }
+}
+
+/** The message decoded as `text` from `data[start, data.length)`. */
+function parseText(data: Buffer, start: number, text: string, datagram: boolean): SipMessage {
+  const aligned = text.length === data.length - start;
+  const b = messageBytes(data, start, text, aligned);
   const lineEnd = text.indexOf('\r\n');
+  if (lineEnd === -1) throw new SipParseError('missing end of headers');
   const startLine = text.startsWith('SIP/') ? parseStatusLine(text.slice(0, lineEnd)) : parseRequestLine(text, b, lineEnd);
-  const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [], contactLines: 0, wildcardContact: false };
-  const headers = SipHeaders.fromFields(parseHeaderLines(text, b, lineEnd + 2, headEnd, picked));
-  const body = frameBody(data, bodyStart, picked.contentLength, opts.datagram ?? false);
+  const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [], contactLines: 0, wildcardContact: false, bodyStart: 0 };
+  const headers = SipHeaders.fromFields(parseHeaderLines(text, b, lineEnd + 2, picked));
+  // The body's offset in bytes is its offset in the text, unless some bytes decoded to fewer code units.
+  const bodyStart = aligned ? start + picked.bodyStart : data.indexOf(CRLFCRLF, start) + 4;
+  const body = frameBody(data, bodyStart, picked.contentLength, datagram);
   const msg = 'status' in startLine
     ? new SipResponse(startLine.status, startLine.reason, headers, body)
     : new SipRequest(startLine.method, startLine.uri, headers, body);

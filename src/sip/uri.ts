@@ -1,6 +1,6 @@
 // SIP, SIPS and TEL URIs (RFC 3261 §19.1, §25.1; RFC 3966), plus any other absoluteURI kept opaque.
 import { CLASS, HNV, HOST, PARAM, PASSWORD, USER, is } from './chars.js';
-import { codeUnits } from './code-units.js';
+import { codeUnits, holds } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { LazyMap } from './lazy-map.js';
 
@@ -298,11 +298,14 @@ export function parseUriIn(text: string, start: number, end: number): SipUri {
   return readUri(text, codeUnits(text, start, end), start, end);
 }
 
+const SIP_COLON = Buffer.from('sip:');
+const SIPS_COLON = Buffer.from('sips:');
+
 /** The URI at `text[start, end)`, with `b` the bytes aligned with `text` (code-units.ts). */
 export function readUri(text: string, b: Uint8Array, start: number, end: number): SipUri {
   // Fast path for the schemes nearly every URI has.
-  if (text.startsWith('sip:', start) && end - start >= 4) return parseSipUri(text, b, 'sip', start + 4, end);
-  if (text.startsWith('sips:', start) && end - start >= 5) return parseSipUri(text, b, 'sips', start + 5, end);
+  if (holds(b, start, end, SIP_COLON)) return parseSipUri(text, b, 'sip', start + 4, end);
+  if (holds(b, start, end, SIPS_COLON)) return parseSipUri(text, b, 'sips', start + 5, end);
   const { scheme, rest } = parseScheme(text, b, start, end);
   if (scheme === 'sip' || scheme === 'sips') return parseSipUri(text, b, scheme, rest, end);
   if (scheme === 'tel') return parseTelUri(text, b, rest, end);

@@ -1,37 +1,58 @@
 // Recognises a known spelling (of a header name) byte by byte, in the pass that finds where the
-// word ends: one table lookup per byte, where comparing against candidates costs a loop per candidate.
+// word ends: a table lookup per byte, where comparing against candidates costs a loop per candidate.
+// The tables stay small enough for the L1 cache: a node with one child (most of them) is followed
+// by that child in the numbering and only stores the byte it expects; only the nodes where
+// spellings fork have a row in the transition table.
+
+interface Node<T> {
+  children: Map<number, Node<T>>;
+  value: T | undefined;
+}
 
 export class SpellingTrie<T> {
-  /** Column of each byte value in the transition table; 0 for a byte no spelling holds. */
-  private readonly columns = new Uint8Array(256);
-  private readonly width: number;
-  /** next[state * width + column]: the following state, 0 when no spelling continues that way. */
-  private readonly next: Int32Array;
-  private readonly values: (T | undefined)[] = [undefined];
+  /** Per node: the one byte that continues it (its child is the next node), or 0. */
+  private readonly expected: Uint8Array;
+  /** Per node: its row in `forks` when it has several children, or -1. */
+  private readonly forkRow: Int16Array;
+  /** forks[row * 128 + byte]: the child for that byte, 0 for none (node 0 is the root, never a child). */
+  private readonly forks: Uint16Array;
+  private readonly values: (T | undefined)[];
   /** Where the last `match` stopped reading. */
   end = 0;
 
   constructor(entries: Iterable<readonly [string, T]>) {
-    const list = [...entries];
-    let width = 1;
-    for (const [word] of list) {
-      for (let k = 0; k < word.length; k++) if (this.columns[word.charCodeAt(k)] === 0) this.columns[word.charCodeAt(k)] = width++;
-    }
-    this.width = width;
-    const edges: number[] = [];
-    // State 1 is the root; 0 means "no spelling continues".
-    let states = 2;
-    for (const [word, value] of list) {
-      let state = 1;
+    const root: Node<T> = { children: new Map(), value: undefined };
+    for (const [word, value] of entries) {
+      let node = root;
       for (let k = 0; k < word.length; k++) {
-        const at = state * width + this.columns[word.charCodeAt(k)]!;
-        state = edges[at] ??= states++;
+        const code = word.charCodeAt(k);
+        if (code >= 128) throw new RangeError(`spelling ${word} is not ASCII`);
+        let child = node.children.get(code);
+        if (child === undefined) node.children.set(code, (child = { children: new Map(), value: undefined }));
+        node = child;
       }
-      this.values[state] = value;
+      node.value = value;
     }
-    this.next = new Int32Array(states * width);
-    edges.forEach((to, at) => (this.next[at] = to));
-    this.values.length = states;
+    // Depth first, so that a single child is numbered right after its parent.
+    const order: Node<T>[] = [];
+    const visit = (node: Node<T>): void => {
+      order.push(node);
+      for (const child of node.children.values()) visit(child);
+    };
+    visit(root);
+    const ids = new Map(order.map((node, id) => [node, id]));
+    this.expected = new Uint8Array(order.length);
+    this.forkRow = new Int16Array(order.length).fill(-1);
+    this.values = order.map((node) => node.value);
+    const forking = order.filter((node) => node.children.size > 1);
+    this.forks = new Uint16Array(forking.length * 128);
+    forking.forEach((node, row) => {
+      this.forkRow[ids.get(node)!] = row;
+      for (const [code, child] of node.children) this.forks[row * 128 + code] = ids.get(child)!;
+    });
+    order.forEach((node, id) => {
+      if (node.children.size === 1) this.expected[id] = [...node.children.keys()][0]!;
+    });
   }
 
   /**
@@ -40,17 +61,24 @@ export class SpellingTrie<T> {
    * whose word goes on past it has an unknown word.
    */
   match(b: Uint8Array, start: number, stop: number): T | undefined {
-    const { columns, next, width } = this;
-    let state = 1;
+    const { expected, forkRow, forks } = this;
+    let node = 0;
     let i = start;
     for (; i < stop; i++) {
-      const column = columns[b[i]!]!;
-      if (column === 0) break;
-      const following = next[state * width + column]!;
-      if (following === 0) break;
-      state = following;
+      const code = b[i]!;
+      const only = expected[node]!;
+      if (only !== 0) {
+        if (code !== only) break;
+        node++;
+        continue;
+      }
+      const row = forkRow[node]!;
+      if (row === -1 || code >= 128) break;
+      const child = forks[row * 128 + code]!;
+      if (child === 0) break;
+      node = child;
     }
     this.end = i;
-    return this.values[state];
+    return this.values[node];
   }
 }

@@ -261,11 +261,9 @@ function parseSipUri(text: string, b: Uint8Array, scheme: 'sip' | 'sips', start:
   const headersStart = paramsEnd === end ? end : paramsEnd + 1;
   readUriHeaders(text, b, headersStart, end, null);
   const headers = new LazyMap(fillUriHeaders, text, headersStart, end);
-  const uri: SipUri = { scheme, host, params, headers };
-  if (user !== undefined) uri.user = user;
-  if (password !== undefined) uri.password = password;
-  if (port !== undefined) uri.port = port;
-  return uri;
+  // One literal with every field (absent ones undefined): properties added afterwards would each
+  // move the object to another shape and spill into an out-of-object store.
+  return { scheme, user, password, host, port, params, headers };
 }
 
 const TEL_NUMBER = /^\+?[0-9A-Fa-f*#().\-]+$/;

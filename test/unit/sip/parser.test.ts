@@ -63,6 +63,39 @@ describe('parseMessage framing', () => {
 });
 
 describe('parseMessage headers', () => {
+  it('reads a head with UTF-8 in it, whose bytes no longer line up with its text', () => {
+    const data = Buffer.concat([
+      Buffer.from('\r\n'),
+      invite(['From: Jérôme Ünal <sip:jerome@example.com>;tag=j1', 'Subject: café'].map((line) => line), 's=Säo'),
+    ]);
+    const msg = parseMessage(Buffer.from(data.toString().replace('From: <sip:alice@example.com>;tag=a1\r\n', '')));
+    assert.equal(msg.from.displayName, 'Jérôme Ünal');
+    assert.equal(msg.from.params.get('tag'), 'j1');
+    assert.equal(msg.headers.get('Subject'), 'café');
+    assert.equal(msg.body.toString(), 's=Säo');
+  });
+
+  it('frames the body by bytes when only the body holds multi-byte characters', () => {
+    const body = 'v=0\r\ns=Ünïcode session\r\n';
+    const msg = parseMessage(invite([], body));
+    assert.deepEqual(msg.body, Buffer.from(body));
+  });
+
+  it('parses a folded key header from its unfolded value', () => {
+    const msg = parseMessage(invite(['Route: <sip:p1.example.com;lr>,\r\n <sip:p2.example.com;lr>']));
+    assert.deepEqual(msg.routes.map((route) => route.uri.host), ['p1.example.com', 'p2.example.com']);
+  });
+
+  it('tells a name that extends a known spelling from the spelling itself', () => {
+    const msg = parseMessage(invite(['Vias: not a via', 'Contact-Extra: x', 'Allow-Events: talk', 'C: text/plain']));
+    assert.equal(msg.vias.length, 1);
+    assert.equal(msg.contacts.length, 0);
+    assert.equal(msg.headers.get('vias'), 'not a via');
+    assert.equal(msg.headers.get('contact-extra'), 'x');
+    assert.equal(msg.headers.get('allow-events'), 'talk');
+    assert.equal(msg.headers.get('content-type'), 'text/plain');
+  });
+
   it('unfolds continuation lines and reads compact, case-insensitive names', () => {
     const msg = parseMessage(invite(['Subject: first\r\n  second\r\n\tthird', 'k: timer', 'sUpPoRtEd: 100rel']));
     assert.equal(msg.headers.get('subject'), 'first second third');

@@ -14,7 +14,7 @@
 // leg's offer carries it. Media other than audio/video, ports 0, and lines the codec filter empties
 // stay in the SDP with port 0.
 import { randomInt } from 'node:crypto';
-import { write, type MediaDescription, type SessionDescription } from 'sdp-transform';
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import type { EncryptionMode } from '../config/trenscrypter-lists.js';
 import type { LegSettings, MediaDirection, MediaKind } from '../media/bridge.js';
 import { answerSetup, DtlsSetupError, dtlsRole, type SetupAttribute } from '../media/dtls-setup.js';
@@ -26,6 +26,7 @@ import { bridgedAnswerDirection, directionOf, offererDirection } from './directi
 import { SdpNotAcceptableError } from './errors.js';
 import { chooseSdesAnswer, cryptoLinesOf, fingerprintOf, mediaSecurity, protocolFor, rtpProfile, zrtpHashOf } from './media-security.js';
 import { parseSdp, sessionOf, type SdpInput } from './parse.js';
+import { writeLegSdp } from './write.js';
 
 /** liblinphone's defaults, which Flexisip offers when no `outgoing-srtp-regex` rule matches (reference §4.2). */
 export const DEFAULT_SRTP_SUITES: readonly SrtpSuiteName[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AES_256_CM_HMAC_SHA1_80', 'AES_256_CM_HMAC_SHA1_32'];
@@ -247,7 +248,7 @@ export function buildLegBOffer(legAOffer: SdpInput, options: LegBOfferOptions): 
     return { kind: mediaA.type, bridged: true, direction, rtcpMux, cryptos };
   });
   if (!lines.some((line) => line.bridged)) throw new SdpNotAcceptableError('no audio or video line with an acceptable codec');
-  const offer: LegBOffer = { sdp: write(session), mode: options.mode, lines };
+  const offer: LegBOffer = { sdp: writeLegSdp(session), mode: options.mode, lines };
   if (options.local.ice) offer.ice = options.local.ice.credentials;
   return offer;
 }
@@ -354,5 +355,5 @@ export function buildLegAAnswer(legAOffer: SdpInput, legBOffer: LegBOffer, legBA
     streams.push({ line, kind: mediaA.type as MediaKind, legs: [settingsA, settingsB] });
   });
   if (streams.length === 0) throw new SdpNotAcceptableError('no media line was accepted on both legs');
-  return { sdp: write(session), legAMode: offerMode(legAOffer), streams };
+  return { sdp: writeLegSdp(session), legAMode: offerMode(legAOffer), streams };
 }

@@ -363,6 +363,9 @@ export class Dialog extends EventEmitter<{
     awaited?.reject(new DialogTerminatedError(this.callId));
     this.context.forget(this);
     this.emit('terminated', end);
+    // Nothing is emitted after 'terminated'; the listeners would keep the dialog's user (a whole
+    // call) alive as long as anything holds the dialog (a transaction lingering 64*T1).
+    this.removeAllListeners();
   }
 }
 

@@ -10,10 +10,20 @@ export type AddressFamily = 4 | 6;
  * (`::ffff:1.2.3.4`, seen on dual-stack sockets) reduced to the IPv4 address.
  */
 export function canonicalAddress(address: string): string {
+  // Fast path for what nearly every packet carries: a dotted IPv4 address, already canonical.
+  if (isDottedQuad(address)) return address;
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   const lower = bare.toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
   return mapped ? mapped[1]! : lower;
+}
+
+function isDottedQuad(address: string): boolean {
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if ((c < 48 || c > 57) && c !== 46) return false;
+  }
+  return address.length > 0;
 }
 
 export function addressFamily(address: string): AddressFamily {

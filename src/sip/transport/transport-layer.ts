@@ -140,7 +140,8 @@ export class TransportLayer extends EventEmitter<{
     try {
       this.assertOpen();
       const data = serializeMessage(message);
-      const target = await resolveEndpoint(destination);
+      const resolved = resolveEndpoint(destination);
+      const target = resolved instanceof Promise ? await resolved : resolved;
       if (target.protocol === 'udp') {
         await this.udpListenerFor(addressFamily(target.address)).send(data, target);
       } else {
@@ -286,11 +287,11 @@ export class TransportLayer extends EventEmitter<{
           open ?? (await this.connectionTo(await resolveEndpoint(responseDestination(response.topVia, arrival.protocol))));
         await connection.write(data);
       } else {
-        const destination = await resolveEndpoint(responseDestination(response.topVia, 'udp'));
+        const resolved = resolveEndpoint(responseDestination(response.topVia, 'udp'));
+        const destination = resolved instanceof Promise ? await resolved : resolved;
         // From the socket the request came in on, so that NATs let the response through.
         const listener =
-          this.udpListeners.find((l) => endpointKey(l.endpoint) === endpointKey(arrival.local)) ??
-          this.udpListenerFor(addressFamily(destination.address));
+          this.udpListeners.find((l) => sameEndpoint(l.endpoint, arrival.local)) ?? this.udpListenerFor(addressFamily(destination.address));
         await listener.send(data, destination);
       }
       this.stats.sent++;
@@ -331,12 +332,18 @@ function asTransportError(error: unknown, context: string): TransportError {
   return new TransportError(`${context}: ${(error as Error)?.message ?? String(error)}`, error);
 }
 
-/** Endpoints carry addresses; a Via sent-by may still hold a name, looked up here. */
-async function resolveEndpoint(endpoint: Endpoint): Promise<Endpoint> {
+/**
+ * Endpoints carry addresses; a Via sent-by may still hold a name, looked up here. An address is
+ * returned as is, not through a promise: nearly every send has one, and awaiting costs a turn.
+ */
+function resolveEndpoint(endpoint: Endpoint): Endpoint | Promise<Endpoint> {
   const address = canonicalAddress(endpoint.address);
-  if (isIP(address) !== 0) return { ...endpoint, address };
-  const found = await lookup(address);
-  return { ...endpoint, address: found.address };
+  if (isIP(address) !== 0) return address === endpoint.address ? endpoint : { ...endpoint, address };
+  return lookup(address).then((found) => ({ ...endpoint, address: found.address }));
+}
+
+function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return a.port === b.port && a.address === b.address && a.protocol === b.protocol;
 }
 
 async function loadTlsFiles(files: TlsFiles): Promise<TlsOptions> {

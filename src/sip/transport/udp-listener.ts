@@ -1,6 +1,8 @@
 // One bound UDP socket: it receives datagrams and sends our requests and responses, so that
 // replies and NAT bindings (RFC 3581) come back to the same address and port.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { TransportError } from '../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { addressFamily, formatHostPort, makeEndpoint, type AddressFamily } from './endpoint.js';
@@ -23,7 +25,12 @@ export class UdpListener {
     // ipv6Only lets `::` and `0.0.0.0` be bound side by side on the same port. A 4 MiB receive
     // buffer (the kernel caps it at net.core.rmem_max) absorbs load bursts during GC pauses:
     // with the 208 KiB default, sipp at 3000 calls/s lost datagrams (bench/sip-uas.ts).
-    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6, recvBufferSize: 4 * 1024 * 1024 });
+    const socket = createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      ipv6Only: family === 6,
+      recvBufferSize: 4 * 1024 * 1024,
+      lookup: addressLookup,
+    });
     return new Promise((resolve, reject) => {
       const onBindError = (error: Error) => {
         socket.close();
@@ -66,4 +73,18 @@ export class UdpListener {
       }
     });
   }
+}
+
+/**
+ * dgram passes every destination through dns.lookup, which answers even an IP address on the next
+ * tick. The transport layer resolves names before it sends, so an address goes straight through.
+ */
+function addressLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
 }

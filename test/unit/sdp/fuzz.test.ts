@@ -4,30 +4,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildLegAAnswer, buildLegBOffer } from '../../../src/sdp/bridge-sdp.js';
 import { SdpError } from '../../../src/sdp/errors.js';
-import { fixture, LINPHONE_MODES, linphoneAnswer, linphoneOffer, localLeg, OUR_FINGERPRINT } from './sdp-fixtures.js';
+import { damaged, fixture, LINPHONE_MODES, linphoneAnswer, linphoneOffer, localLeg, OUR_FINGERPRINT } from './sdp-fixtures.js';
 
 const modes = ['none', 'sdes', 'zrtp', 'dtls-srtp'] as const;
-
-/** Drops, duplicates or truncates lines, or overwrites characters, of one of the real `bodies`. */
-const damaged = (bodies: string[]) =>
-  fc
-    .record({
-      body: fc.constantFrom(...bodies),
-      edits: fc.array(fc.tuple(fc.nat(), fc.constantFrom('drop', 'duplicate', 'truncate', 'poke'), fc.nat(), fc.string({ minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 4 }),
-    })
-    .map(({ body, edits }) => {
-      const lines = body.split('\r\n');
-      for (const [at, edit, offset, text] of edits) {
-        const index = at % lines.length;
-        const line = lines[index]!;
-        const cut = offset % (line.length + 1);
-        if (edit === 'drop') lines.splice(index, 1);
-        else if (edit === 'duplicate') lines.splice(index, 0, line);
-        else if (edit === 'truncate') lines[index] = line.slice(0, cut);
-        else lines[index] = line.slice(0, cut) + text + line.slice(cut + text.length);
-      }
-      return lines.join('\r\n');
-    });
 
 function onlySdpErrors(run: () => unknown): void {
   try {

@@ -124,6 +124,30 @@ describe('UserAgent', () => {
     });
   }
 
+  it("drops a session's listeners after its outcome and a dialog's after it ended (lingering transactions hold them for 64*T1)", async () => {
+    const call = alice.ua.invite(bob.uri(), { body: OFFER });
+    call.on('provisional', () => undefined);
+    call.on('failed', () => undefined);
+    const incoming = await nextInvite(bob.ua);
+    const answered = accepted(call);
+    const bobDialog = await incoming.accept({ body: ANSWER });
+    const [, aliceDialog] = await answered;
+    assert.deepEqual(call.eventNames(), [], 'no event follows accepted');
+    aliceDialog.on('request', () => undefined);
+    const ended = once(aliceDialog, 'terminated');
+    await bobDialog.bye();
+    await ended;
+    assert.deepEqual(aliceDialog.eventNames(), []);
+    assert.deepEqual(bobDialog.eventNames(), []);
+
+    const refused = alice.ua.invite(bob.uri(), { body: OFFER });
+    refused.on('accepted', () => undefined);
+    const rejected = once(refused, 'rejected');
+    (await nextInvite(bob.ua)).reject(486);
+    await rejected;
+    assert.deepEqual(refused.eventNames(), []);
+  });
+
   it('reports a rejection to the caller and refuses to accept afterwards', async () => {
     const call = alice.ua.invite(bob.uri(), { body: OFFER });
     const incoming = await nextInvite(bob.ua);

@@ -24,6 +24,7 @@
         'src/engine/worker.cc',
         'src/net/endpoint.cc',
         'src/net/port_allocator.cc',
+        'src/net/port_pool.cc',
         'src/net/udp_socket.cc',
         'src/rtp/receive_stats.cc',
         'src/crypto/hmac_sha1.cc',

@@ -113,7 +113,7 @@ export class MediaBridge extends EventEmitter {
 
   updateLeg(stream: number, leg: LegIndex, settings: LegSettings): void {
     this.#assertOpen();
-    native(() => this.#native.updateLeg(this.id, stream, leg, { ...settings, direction: settings.direction ?? 'sendrecv' }));
+    native(() => this.#native.updateLeg(this.id, stream, leg, settings)); // no direction = sendrecv, in the addon
   }
 
   /** Our a=zrtp-hash for a leg ('1.10 <hex>'), to put in its SDP before the peer answers. */

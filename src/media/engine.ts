@@ -11,7 +11,8 @@
 //     handshakeTimeoutMs  a DTLS/ZRTP handshake not done by then fails (default 20000)
 //   engine.dtlsFingerprint -> 'AB:CD:...'  (our a=fingerprint:sha-256)
 //   const bridge = engine.createBridge([{ kind: 'audio', localAddresses: ['127.0.0.1', '127.0.0.1'] }]);
-//     Binds every leg's RTP and RTCP sockets now; throws PortsExhaustedError when the range is full.
+//     Every leg gets bound RTP and RTCP sockets now: ready ones from the engine's pool (refilled on a
+//     media thread), else bound on the spot; throws PortsExhaustedError when the range is full.
 //     bridge.streams[s].legs[l] -> { rtpPort, rtcpPort }   (leg 0 = caller side, leg 1 = callee side)
 //   bridge.updateLeg(s, l, {
 //     mode: 'none' | 'srtp' | 'dtls' | 'zrtp',
@@ -41,9 +42,9 @@
 //   bridge.on('zrtp-failed', ({ stream, leg, reason }) => ...)
 //   await bridge.stats()  -> { streams: [{ kind, legs: [LegStats, LegStats] }] }  (counters, loss, jitter)
 //   await bridge.close()  -> resolves once its sockets are closed and its ports are free again
-//   engine.close()        -> joins the threads; every bridge is closed. Synchronous.
+//   engine.close()        -> joins the threads; every bridge is closed, and the pooled sockets. Synchronous.
 import { availableParallelism } from 'node:os';
-import { loadAddon, type NativeMediaEngine, type NativeMediaEvent } from '../native/addon.js';
+import { loadAddon, type NativeLegPorts, type NativeMediaEngine, type NativeMediaEvent } from '../native/addon.js';
 import { MediaBridge, type StreamSpec } from './bridge.js';
 import { EngineClosedError, native } from './errors.js';
 
@@ -62,6 +63,11 @@ export interface MediaEngineOptions {
   handshakeTimeoutMs?: number;
 }
 
+/** Where the addon's createBridge writes the ports: a bridge has at most 8 streams of 2 legs. */
+const createdPorts = new Uint16Array(8 * 2 * 2);
+
+const engineClosed = (): EngineClosedError => new EngineClosedError('the media engine is closed', 'ERR_MEDIA_ENGINE_CLOSED');
+
 interface Pending {
   resolve(value: NativeMediaEvent): void;
   reject(error: Error): void;
@@ -69,6 +75,8 @@ interface Pending {
 
 export class MediaEngine {
   readonly #native: NativeMediaEngine;
+  /** Read once: every call's SDP carries it, and it is fixed for the engine's life. */
+  readonly #dtlsFingerprint: string;
   readonly #bridges = new Map<number, MediaBridge>();
   readonly #pending = new Map<number, Pending>();
   #nextRequest = 1;
@@ -90,11 +98,13 @@ export class MediaEngine {
           (event) => this.#onEvent(event),
         ),
     );
+    this.#dtlsFingerprint = native(() => this.#native.dtlsFingerprint());
   }
 
   /** Our certificate's SHA-256 fingerprint, 'AB:CD:...', for `a=fingerprint:sha-256`. */
   get dtlsFingerprint(): string {
-    return native(() => this.#native.dtlsFingerprint());
+    if (this.#closed) throw engineClosed();
+    return this.#dtlsFingerprint;
   }
 
   get bridgeCount(): number {
@@ -102,7 +112,9 @@ export class MediaEngine {
   }
 
   createBridge(streams: StreamSpec[]): MediaBridge {
-    const created = native(() => this.#native.createBridge(streams));
+    const id = native(() => this.#native.createBridge(streams, createdPorts));
+    const legPorts = (at: number): NativeLegPorts => ({ rtpPort: createdPorts[at]!, rtcpPort: createdPorts[at + 1]! });
+    const created = { id, streams: streams.map((_, s): [NativeLegPorts, NativeLegPorts] => [legPorts(4 * s), legPorts(4 * s + 2)]) };
     const bridge = new MediaBridge(this.#native, created, streams, {
       request: (send) => this.#request(send),
       forget: (id) => this.#bridges.delete(id),
@@ -117,13 +129,13 @@ export class MediaEngine {
     this.#closed = true;
     this.#native.close();
     this.#bridges.clear();
-    for (const [, pending] of this.#pending) pending.reject(new EngineClosedError('the media engine is closed', 'ERR_MEDIA_ENGINE_CLOSED'));
+    for (const [, pending] of this.#pending) pending.reject(engineClosed());
     this.#pending.clear();
   }
 
   /** Sends a request carrying a fresh id; resolves with the worker's answer event. */
   #request(send: (requestId: number) => void): Promise<NativeMediaEvent> {
-    if (this.#closed) return Promise.reject(new EngineClosedError('the media engine is closed', 'ERR_MEDIA_ENGINE_CLOSED'));
+    if (this.#closed) return Promise.reject(engineClosed());
     const requestId = this.#nextRequest++;
     return new Promise((resolve, reject) => {
       native(() => send(requestId));

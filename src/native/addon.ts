@@ -50,7 +50,8 @@ export interface NativeLegPorts {
 
 export interface NativeLegSettings {
   mode: 'none' | 'srtp' | 'dtls' | 'zrtp';
-  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** Absent = sendrecv. */
+  direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
   rtcpMux?: boolean;
   clockRate?: number;
   remote?: { address: string; rtpPort: number; rtcpPort?: number };
@@ -107,10 +108,11 @@ export type NativeMediaEvent =
   | { type: 'zrtp-failed'; bridgeId: number; stream: number; leg: number; reason: string };
 
 export interface NativeMediaEngine {
-  createBridge(streams: { kind: 'audio' | 'video'; localAddresses: [string, string] }[]): {
-    id: number;
-    streams: [NativeLegPorts, NativeLegPorts][];
-  };
+  /**
+   * Binds every leg's sockets and returns the bridge id. The ports go into `ports` (RTP then RTCP,
+   * stream s leg l at 4s + 2l): no result object to build on the JS thread.
+   */
+  createBridge(streams: { kind: 'audio' | 'video'; localAddresses: [string, string] }[], ports: Uint16Array): number;
   updateLeg(bridgeId: number, stream: number, leg: number, settings: NativeLegSettings): void;
   closeBridge(bridgeId: number, requestId: number): void;
   requestStats(bridgeId: number, requestId: number): void;

@@ -6,7 +6,12 @@
 namespace b2bua {
 
 MediaEngine::MediaEngine(const EngineConfig& config, EventSink& sink)
-    : sink_(sink), identity_(config.dataDirectory), audioPorts_(config.audioPorts), videoPorts_(config.videoPorts) {
+    : sink_(sink),
+      identity_(config.dataDirectory),
+      audioPorts_(config.audioPorts),
+      videoPorts_(config.videoPorts),
+      audioPool_(audioPorts_),
+      videoPool_(videoPorts_) {
   unsigned threads = std::max(1u, config.threads);
   for (unsigned i = 0; i < threads; i++) {
     workers_.push_back(std::make_unique<Worker>(sink_, config.rtpTimeoutMs, config.handshakeTimeoutMs, identity_.context()));
@@ -17,56 +22,78 @@ MediaEngine::MediaEngine(const EngineConfig& config, EventSink& sink)
 MediaEngine::~MediaEngine() { close(); }
 
 void MediaEngine::close() {
-  workers_.clear();  // each joins its thread and frees its bridges
+  workers_.clear();  // each joins its thread and frees its bridges; no refill runs after this
+  audioPool_.clear();
+  videoPool_.clear();
   load_.clear();
   bridges_.clear();
   zrtpLegs_.clear();
 }
 
-Worker* MediaEngine::leastLoaded() {
+size_t MediaEngine::leastLoaded() const {
   size_t best = 0;
   for (size_t i = 1; i < workers_.size(); i++) {
     if (load_[i] < load_[best]) best = i;
   }
-  load_[best]++;
-  return workers_[best].get();
+  return best;
+}
+
+void MediaEngine::bindLeg(Bridge& bridge, Stream& stream, uint8_t s, uint8_t l, const std::string& address,
+                          bool& wantsRefill) {
+  Leg& leg = stream.legs[l];
+  PortPool& pool = stream.kind == MediaKind::Audio ? audioPool_ : videoPool_;
+  PortPair pair = pool.take(address, wantsRefill);
+  leg.rtpPort = pair.rtpPort;
+  leg.family = Endpoint::parse(address, 0).family();
+  leg.clockRate = stream.kind == MediaKind::Audio ? 8000 : 90000;
+  for (SocketSlot* slot : {&leg.rtp, &leg.rtcp}) {
+    slot->bridge = &bridge;
+    slot->stream = s;
+    slot->leg = l;
+  }
+  leg.rtp.socket = std::move(pair.rtp);
+  leg.rtcp.socket = std::move(pair.rtcp);
+  leg.rtcp.rtcp = true;
 }
 
 uint64_t MediaEngine::createBridge(const std::vector<StreamRequest>& streams,
                                    std::vector<std::vector<CreatedLeg>>& created) {
+  // The bridge's own worker refills the pools: its close is answered after the refill has run.
+  const size_t workerIndex = leastLoaded();
+  Worker& worker = *workers_[workerIndex];
+  bool refillAudio = false, refillVideo = false;
+  auto scheduleRefills = [&] {
+    if (refillAudio) worker.post([pool = &audioPool_] { pool->refill(); });
+    if (refillVideo) worker.post([pool = &videoPool_] { pool->refill(); });
+  };
   auto bridge = std::make_unique<Bridge>();
   bridge->id = nextId_;
-  Record record{nullptr, {}};
-  for (size_t s = 0; s < streams.size(); s++) {
-    auto stream = std::make_unique<Stream>();
-    stream->kind = streams[s].kind;
-    stream->ports = streams[s].kind == MediaKind::Audio ? &audioPorts_ : &videoPorts_;
-    std::vector<CreatedLeg> legs;
-    for (uint8_t l = 0; l < 2; l++) {
-      Leg& leg = stream->legs[l];
-      // On a throw, the partly built bridge releases what it holds.
-      PortPair pair = stream->ports->allocate(streams[s].localAddress[l]);
-      leg.rtpPort = pair.rtpPort;
-      leg.family = Endpoint::parse(streams[s].localAddress[l], 0).family();
-      leg.clockRate = streams[s].kind == MediaKind::Audio ? 8000 : 90000;
-      for (SocketSlot* slot : {&leg.rtp, &leg.rtcp}) {
-        slot->bridge = bridge.get();
-        slot->stream = uint8_t(s);
-        slot->leg = l;
+  Record record{&worker, {}};
+  try {
+    for (size_t s = 0; s < streams.size(); s++) {
+      // In the bridge before its legs bind: on a throw, the bridge releases what its legs hold.
+      Stream& stream = *bridge->streams.emplace_back(std::make_unique<Stream>());
+      stream.kind = streams[s].kind;
+      stream.ports = streams[s].kind == MediaKind::Audio ? &audioPorts_ : &videoPorts_;
+      bool& wantsRefill = streams[s].kind == MediaKind::Audio ? refillAudio : refillVideo;
+      std::vector<CreatedLeg> legs;
+      for (uint8_t l = 0; l < 2; l++) {
+        bindLeg(*bridge, stream, uint8_t(s), l, streams[s].localAddress[l], wantsRefill);
+        const uint16_t rtpPort = stream.legs[l].rtpPort;
+        legs.push_back({rtpPort, uint16_t(rtpPort + 1)});
+        record.families.push_back(stream.legs[l].family);
       }
-      leg.rtp.socket = std::move(pair.rtp);
-      leg.rtcp.socket = std::move(pair.rtcp);
-      leg.rtcp.rtcp = true;
-      legs.push_back({pair.rtpPort, uint16_t(pair.rtpPort + 1)});
-      record.families.push_back(leg.family);
+      created.push_back(std::move(legs));
     }
-    bridge->streams.push_back(std::move(stream));
-    created.push_back(std::move(legs));
+  } catch (...) {
+    scheduleRefills();  // a take may have asked for one: nobody else will
+    throw;
   }
   nextId_++;
-  record.worker = leastLoaded();
+  load_[workerIndex]++;
   uint64_t id = bridge->id;
-  record.worker->adopt(std::move(bridge));
+  worker.adopt(std::move(bridge));
+  scheduleRefills();
   bridges_.emplace(id, std::move(record));
   return id;
 }

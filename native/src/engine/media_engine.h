@@ -12,6 +12,7 @@
 #include "engine/events.h"
 #include "engine/worker.h"
 #include "net/port_allocator.h"
+#include "net/port_pool.h"
 #include "secure/dtls_identity.h"
 
 namespace b2bua {
@@ -60,7 +61,7 @@ class MediaEngine {
    * Throws UnknownBridgeError, ZrtpError.
    */
   std::string zrtpHelloHash(uint64_t bridgeId, unsigned stream, unsigned leg);
-  /** Stops and joins the workers; their bridges close. Idempotent. */
+  /** Stops and joins the workers; their bridges close, and the pooled sockets with them. Idempotent. */
   void close();
 
   bool closed() const { return workers_.empty(); }
@@ -74,7 +75,9 @@ class MediaEngine {
     std::vector<int> families;  // per stream: leg 0, leg 1
   };
   const Record& record(uint64_t bridgeId) const;
-  Worker* leastLoaded();
+  size_t leastLoaded() const;
+  /** Binds the leg's sockets (from the pool when it has a pair) and ties them to the bridge. */
+  void bindLeg(Bridge& bridge, Stream& stream, uint8_t s, uint8_t l, const std::string& address, bool& wantsRefill);
 
   struct ZrtpLeg {
     std::unique_ptr<ZrtpChannel> pending;  // created for its hash, not yet given to the worker
@@ -91,7 +94,9 @@ class MediaEngine {
   std::unordered_map<uint64_t, ZrtpLeg> zrtpLegs_;  // JS thread only
   PortAllocator audioPorts_;
   PortAllocator videoPorts_;
-  std::vector<std::unique_ptr<Worker>> workers_;  // after the allocators: bridges release ports on exit
+  PortPool audioPool_;  // after their allocators: closing a pool gives range pairs back
+  PortPool videoPool_;
+  std::vector<std::unique_ptr<Worker>> workers_;  // after the allocators and pools: bridges release ports on exit, refills run here
   std::vector<size_t> load_;                       // bridges per worker
   std::unordered_map<uint64_t, Record> bridges_;
   uint64_t nextId_ = 1;

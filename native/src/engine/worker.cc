@@ -84,11 +84,17 @@ void Worker::setTick(int milliseconds) {
 }
 
 void Worker::post(std::function<void()> command) {
+  bool wasEmpty;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    wasEmpty = commands_.empty();
     commands_.push_back(std::move(command));
     pending_.store(true, std::memory_order_release);
   }
+  // One wake-up per batch: a non-empty queue already has one on its way, because run() reads the
+  // eventfd before it takes the queue (a write after that read wakes the next epoll_wait).
+  if (!wasEmpty) return;
+  wakeups_.fetch_add(1, std::memory_order_relaxed);
   uint64_t one = 1;
   // A full eventfd counter (never in practice) still leaves the worker readable, so ignore it.
   (void)!write(wake_, &one, sizeof(one));
@@ -370,13 +376,15 @@ void Worker::run() {
   while (running_) {
     int count = epoll_wait(epoll_, events, 64, -1);
     if (count < 0 && errno != EINTR) break;
+    uint64_t value;
+    for (int i = 0; i < count; i++) {
+      if (events[i].data.ptr == &wakeTag_) (void)!read(wake_, &value, sizeof(value));  // before the drain: see post()
+    }
     drainCommands();
     for (int i = 0; i < count && running_; i++) {
       void* tag = events[i].data.ptr;
-      uint64_t value;
-      if (tag == &wakeTag_) {
-        (void)!read(wake_, &value, sizeof(value));
-      } else if (tag == &timerTag_) {
+      if (tag == &wakeTag_) continue;
+      if (tag == &timerTag_) {
         (void)!read(timer_, &value, sizeof(value));
         onTick();
       } else {

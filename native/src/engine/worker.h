@@ -34,6 +34,10 @@ class Worker {
   void stop();
   /** Frees a ZRTP channel on this thread: it may share its bzrtp context with a running one. */
   void dispose(std::unique_ptr<ZrtpChannel> channel);
+  /** Runs `command` on this thread, after every command posted before it. */
+  void post(std::function<void()> command);
+  /** Times a post woke the thread: once per batch of commands, not once per command. */
+  uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
 
  private:
   static constexpr int kBatch = 32;
@@ -49,7 +53,6 @@ class Worker {
     int count = 0;
   };
 
-  void post(std::function<void()> command);
   void drainCommands();
   void run();
   void watch(SocketSlot& slot);
@@ -88,6 +91,7 @@ class Worker {
   std::mutex mutex_;
   std::vector<std::function<void()>> commands_;
   std::atomic<bool> pending_{false};
+  std::atomic<uint64_t> wakeups_{0};
   bool running_ = true;
 
   std::unordered_map<uint64_t, std::unique_ptr<Bridge>> bridges_;

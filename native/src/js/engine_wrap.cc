@@ -256,13 +256,20 @@ MediaEngine& EngineWrap::engine(Napi::Env env) {
   return *engine_;
 }
 
-// createBridge([{ kind, localAddresses: [a, b] }, ...]) -> { id, streams: [[{ rtpPort, rtcpPort }, x2], ...] }
+// createBridge([{ kind, localAddresses: [a, b] }, ...], ports: Uint16Array) -> id; stream s, leg l:
+// ports[4s + 2l] = RTP, ports[4s + 2l + 1] = RTCP. Numbers in a caller's array, not a result object:
+// building objects through N-API cost more than the bridge itself.
 Napi::Value EngineWrap::createBridge(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MediaEngine& media = engine(env);
-  if (info.Length() < 1 || !info[0].IsArray()) throwTypeError(env, "createBridge(streams: array)");
+  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+    throwTypeError(env, "createBridge(streams: array, ports: Uint16Array)");
+  }
   Napi::Array list = info[0].As<Napi::Array>();
   if (list.Length() == 0 || list.Length() > 8) throwTypeError(env, "a bridge has 1 to 8 streams");
+  auto ports = info[1].As<Napi::Uint16Array>();
+  if (ports.ElementLength() < 4 * list.Length()) throwTypeError(env, "ports must hold 4 entries per stream");
   std::vector<StreamRequest> requests;
   for (uint32_t i = 0; i < list.Length(); i++) {
     Napi::Value item = list.Get(i);
@@ -297,24 +304,16 @@ Napi::Value EngineWrap::createBridge(const Napi::CallbackInfo& info) {
   } catch (const std::exception& error) {
     throwCoded(env, "ERR_MEDIA_SOCKET", error.what());
   }
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("id", double(id));
-  Napi::Array streams = Napi::Array::New(env, created.size());
-  for (uint32_t s = 0; s < created.size(); s++) {
-    Napi::Array legs = Napi::Array::New(env, 2);
-    for (uint32_t l = 0; l < 2; l++) {
-      Napi::Object leg = Napi::Object::New(env);
-      leg.Set("rtpPort", created[s][l].rtpPort);
-      leg.Set("rtcpPort", created[s][l].rtcpPort);
-      legs.Set(l, leg);
+  for (size_t s = 0; s < created.size(); s++) {
+    for (size_t l = 0; l < 2; l++) {
+      ports[4 * s + 2 * l] = created[s][l].rtpPort;
+      ports[4 * s + 2 * l + 1] = created[s][l].rtcpPort;
     }
-    streams.Set(s, legs);
   }
-  result.Set("streams", streams);
-  return result;
+  return Napi::Number::New(env, double(id));
 }
 
-// updateLeg(id, stream, leg, { mode, direction, rtcpMux, clockRate, remote?, srtp? })
+// updateLeg(id, stream, leg, { mode, direction?, rtcpMux?, clockRate?, remote?, srtp?, dtls?, zrtp?, ice? })
 void EngineWrap::updateLeg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MediaEngine& media = engine(env);
@@ -334,9 +333,12 @@ void EngineWrap::updateLeg(const Napi::CallbackInfo& info) {
   auto mode = parseLegMode(stringField(settings, "mode"));
   if (!mode) throwTypeError(env, "mode must be none, srtp, dtls or zrtp");
   update->mode = *mode;
-  auto direction = parseDirection(stringField(settings, "direction"));
-  if (!direction) throwTypeError(env, "direction must be sendrecv, sendonly, recvonly or inactive");
-  update->direction = *direction;
+  Napi::Value directionValue = settings.Get("direction");
+  if (!directionValue.IsUndefined()) {  // absent = sendrecv (LegUpdate's default)
+    auto direction = directionValue.IsString() ? parseDirection(directionValue.As<Napi::String>()) : std::nullopt;
+    if (!direction) throwTypeError(env, "direction must be sendrecv, sendonly, recvonly or inactive");
+    update->direction = *direction;
+  }
   Napi::Value mux = settings.Get("rtcpMux");
   if (!mux.IsUndefined() && !mux.IsBoolean()) throwTypeError(env, "rtcpMux must be a boolean");
   update->rtcpMux = mux.IsBoolean() && mux.As<Napi::Boolean>().Value();

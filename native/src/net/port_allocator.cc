@@ -44,17 +44,31 @@ PortAllocator::PortAllocator(const std::string& range) : description_(range) {
 PortPair PortAllocator::allocate(const std::string& localAddress) {
   Endpoint local = Endpoint::parse(localAddress, 0);
   if (kernelChoice_) return allocateFromKernel(local);
-  std::lock_guard<std::mutex> lock(mutex_);
   const uint32_t slots = uint32_t(inUse_.size());
+  uint32_t from;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    from = cursor_;
+  }
   for (uint32_t tried = 0; tried < slots; tried++) {
-    uint32_t slot = (cursor_ + tried) % slots;
-    if (inUse_[slot]) continue;
-    uint16_t rtpPort = uint16_t(min_ + slot * 2);
+    const uint32_t slot = (from + tried) % slots;
+    {
+      // Reserved under the lock, bound outside it: another thread allocating never waits for a bind.
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (inUse_[slot]) continue;
+      inUse_[slot] = true;
+      cursor_ = (slot + 1) % slots;
+    }
     PortPair pair;
-    if (!tryBindPair(local, rtpPort, pair)) continue;  // taken by another process
-    inUse_[slot] = true;
-    cursor_ = (slot + 1) % slots;
-    return pair;
+    bool bound;
+    try {
+      bound = tryBindPair(local, uint16_t(min_ + slot * 2), pair);
+    } catch (...) {
+      release(uint16_t(min_ + slot * 2));
+      throw;
+    }
+    if (bound) return pair;
+    release(uint16_t(min_ + slot * 2));  // taken by another process
   }
   throw PortsExhaustedError("no free RTP/RTCP port pair in range " + description_);
 }
@@ -68,20 +82,24 @@ void PortAllocator::release(uint16_t rtpPort) {
 PortPair PortAllocator::allocateFromKernel(const Endpoint& local) {
   for (int attempt = 0; attempt < kKernelAttempts; attempt++) {
     UdpSocket probe = UdpSocket::bind(local);
-    uint16_t port = probe.localPort();
-    if (port % 2 != 0 || port == 65534) continue;
+    const uint16_t port = probe.localPort();
     PortPair pair;
-    pair.rtp = std::move(probe);
+    // An odd port is the RTCP port of the pair below it: fewer binds than throwing it away.
+    const bool odd = port % 2 != 0;
+    if (odd ? port == 1 : port == 65534) continue;  // no pair with port 0, nor with 65535 as RTCP
+    const uint16_t other = odd ? uint16_t(port - 1) : uint16_t(port + 1);
     try {
-      pair.rtcp = UdpSocket::bind(local.withPort(uint16_t(port + 1)));
+      UdpSocket partner = UdpSocket::bind(local.withPort(other));
+      pair.rtp = odd ? std::move(partner) : std::move(probe);
+      pair.rtcp = odd ? std::move(probe) : std::move(partner);
     } catch (const SocketError& error) {
-      if (error.error() == EADDRINUSE) continue;
+      if (error.error() == EADDRINUSE || error.error() == EACCES) continue;
       throw;
     }
-    pair.rtpPort = port;
+    pair.rtpPort = odd ? other : port;
     return pair;
   }
-  throw PortsExhaustedError("the kernel gave no even RTP port with a free RTCP port after " +
+  throw PortsExhaustedError("the kernel gave no port with a free RTP/RTCP partner after " +
                             std::to_string(kKernelAttempts) + " attempts");
 }
 

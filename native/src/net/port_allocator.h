@@ -48,7 +48,7 @@ class PortAllocator {
   bool kernelChoice_ = false;
   uint32_t min_ = 0;  // first even RTP port
   uint32_t max_ = 0;  // last usable RTP port (its RTCP port is max_ + 1)
-  std::mutex mutex_;
+  std::mutex mutex_;         // guards inUse_ and cursor_ only, never held across a bind
   std::vector<bool> inUse_;  // per RTP port, index (port - min_) / 2
   uint32_t cursor_ = 0;      // round robin, so a freed port is not handed out again at once
 };

@@ -41,6 +41,12 @@ uint16_t UdpSocket::localPort() const {
   return Endpoint::fromSockaddr(storage, length).port();
 }
 
+void UdpSocket::discardPending() const {
+  // A zero-length read consumes a whole datagram; EAGAIN ends the queue.
+  while (::recv(fd_, nullptr, 0, MSG_DONTWAIT | MSG_TRUNC) >= 0) {
+  }
+}
+
 void UdpSocket::close() {
   if (fd_ >= 0) {
     ::close(fd_);

@@ -32,6 +32,8 @@ class UdpSocket {
   int fd() const { return fd_; }
   bool open() const { return fd_ >= 0; }
   uint16_t localPort() const;
+  /** Drops every datagram waiting in the receive queue. */
+  void discardPending() const;
   void close();
 
  private:

@@ -27,7 +27,14 @@ export function headerKey(name: string): string {
   return key;
 }
 
+const displayNames = new Map<string, string>(); // bounded like `keys`: every key passes through headerKey
+
 /** The conventional spelling used when serialising (e.g. `call-id` → `Call-ID`). */
 export function displayName(key: string): string {
-  return DISPLAY[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+  let name = displayNames.get(key);
+  if (name === undefined) {
+    name = DISPLAY[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+    if (displayNames.size < MAX_KEYS) displayNames.set(key, name);
+  }
+  return name;
 }

@@ -97,12 +97,17 @@ export function splitHeaderList(value: string): string[] {
 }
 
 /** Names of the Via parameters whose value the parser checks, case-insensitively, in place. */
-function nameIs(b: Uint8Array, start: number, end: number, word: string): boolean {
+function nameIs(b: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
   if (end - start !== word.length) return false;
   // Parameter names are tokens, and no token character but a capital letter ORs 0x20 into a letter.
-  for (let k = 0; k < word.length; k++) if ((b[start + k]! | 0x20) !== word.charCodeAt(k)) return false;
+  for (let k = 0; k < word.length; k++) if ((b[start + k]! | 0x20) !== word[k]) return false;
   return true;
 }
+
+// As bytes: charCodeAt on the word would cost a builtin call per character.
+const BRANCH = Buffer.from('branch');
+const RPORT = Buffer.from('rport');
+const TTL = Buffer.from('ttl');
 
 function isTtl(b: Uint8Array, start: number, end: number): boolean {
   if (end - start < 1 || end - start > 3) return false;
@@ -118,11 +123,11 @@ function isTtl(b: Uint8Array, start: number, end: number): boolean {
 /** RFC 3261 §20.42 and RFC 3581: a branch has a value, rport a port (or none), ttl 0-255. */
 function checkViaParam(b: Uint8Array, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
   const hasValue = valueStart !== -1;
-  if (nameIs(b, nameStart, nameEnd, 'branch')) {
+  if (nameIs(b, nameStart, nameEnd, BRANCH)) {
     if (!hasValue) throw new SipParseError('invalid Via branch');
-  } else if (nameIs(b, nameStart, nameEnd, 'rport')) {
+  } else if (nameIs(b, nameStart, nameEnd, RPORT)) {
     if (hasValue) parsePort(b, valueStart, valueEnd);
-  } else if (nameIs(b, nameStart, nameEnd, 'ttl')) {
+  } else if (nameIs(b, nameStart, nameEnd, TTL)) {
     if (!hasValue || !isTtl(b, valueStart, valueEnd)) throw new SipParseError('invalid Via ttl');
   }
 }

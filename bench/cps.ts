@@ -48,6 +48,8 @@ async function startDaemon(calleePort: number, profileDir?: string): Promise<Dae
       ...set('b2bua-server/enable-ice=false'),
       // Throughput and heap are measured, not admission: the default 500 would refuse the idle calls.
       ...set('b2bua-server/max-calls=20000'),
+      // sipp's calls carry no RTP: the default 30 s would end the idle calls before their heap is read.
+      ...set('b2bua-server/no-rtp-timeout=3600'),
       ...set('b2bua-daemon/media-threads=1'),
       ...set('b2bua-daemon/log-level=warn'),
       ...set('b2bua-daemon/drain-timeout=0'),
@@ -101,27 +103,44 @@ async function runStep(path: Target, rate: number, seconds: number, profileDir?:
   return rateStep(path, rate, calls, result, cpuMicros);
 }
 
-/** Heap per call with `calls` established calls held idle; resolves with the bytes and how many calls were up. */
-async function measureIdleHeap(calls: number): Promise<{ perCall: number; established: number; failed: number }> {
+/** Setup transactions linger 64×T1 (32 s, Timers L and M) after a call is answered. */
+const TRANSACTION_LINGER_SECONDS = 32;
+
+interface IdleHeap {
+  /** Bytes per call 5 s after the last call was set up: its setup transactions are still held. */
+  settingUp: number;
+  /** Bytes per call once those transactions are gone: what an idle call costs for as long as it lasts. */
+  idle: number;
+  established: number;
+  failed: number;
+}
+
+/** Heap per call with `calls` established calls held idle, read twice (see IdleHeap). */
+async function measureIdleHeap(calls: number): Promise<IdleHeap> {
   const calleePort = await freePort();
   const callee = await startSippUas(calleePort);
   const daemon = await startDaemon(calleePort);
   const before = await daemon.heapUsed();
   const rate = 500;
   const setupSeconds = Math.ceil(calls / rate);
-  // Held long enough that every call is up, and the heap read, before the first BYE.
-  const pauseMs = (setupSeconds + 20) * 1000;
-  let during = Number.NaN;
+  const settledSeconds = setupSeconds + TRANSACTION_LINGER_SECONDS + 5;
+  // Held long enough that every call is up, and both heaps read, before the first BYE.
+  const pauseMs = (settledSeconds + 15) * 1000;
+  let settingUp = Number.NaN;
+  let idle = Number.NaN;
   const result = await runSippUac({
     target: `127.0.0.1:${daemon.port}`, rate, calls, pauseMs, timeoutSeconds: setupSeconds * 2 + pauseMs / 1000 + 60,
     whileRunning: async () => {
       await new Promise((resolve) => setTimeout(resolve, (setupSeconds + 5) * 1000));
-      during = await daemon.heapUsed();
+      settingUp = await daemon.heapUsed();
+      await new Promise((resolve) => setTimeout(resolve, (settledSeconds - setupSeconds - 5) * 1000));
+      idle = await daemon.heapUsed();
     },
   });
   await daemon.stop();
   await callee.stop();
-  return { perCall: (during - before) / calls, established: calls - result.failed, failed: result.failed };
+  const perCall = (heap: number) => (heap - before) / calls;
+  return { settingUp: perCall(settingUp), idle: perCall(idle), established: calls - result.failed, failed: result.failed };
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -141,7 +160,8 @@ export async function main(args: string[]): Promise<void> {
     const result = await measureIdleHeap(idleCalls);
     console.log(
       `\nJS heap with ${idleCalls} idle calls (${result.established} established, ${result.failed} failed): ` +
-        `${(result.perCall / 1024).toFixed(1)} KiB per call`,
+        `${(result.idle / 1024).toFixed(1)} KiB per call once idle ${TRANSACTION_LINGER_SECONDS + 5} s, ` +
+        `${(result.settingUp / 1024).toFixed(1)} KiB per call 5 s after set-up (setup transactions still held)`,
     );
   }
 }

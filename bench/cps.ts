@@ -5,7 +5,8 @@
 // ceiling of the harness itself. Each row: failed calls (including calls unfinished at sipp's
 // timeout), sipp's retransmissions, achieved cps and the daemon's CPU time per call.
 // Then the heap figure: N established calls held idle (sipp's -d pause), the daemon's JS heap
-// (read through bench/heap-probe.ts after a GC) minus its heap before them, divided by N.
+// (read through bench/heap-probe.ts after a GC) minus its heap before them, divided by N: read
+// 5 s after the last set-up, and again once the setup transactions (64×T1) are gone.
 // N defaults to 4,000: each call holds 4 media sockets, and this machine's hard limit is 20,000
 // open files per process, so 10,000 idle calls cannot be held here.
 // --cpu-prof DIR: the daemon runs under node's --cpu-prof and writes one .cpuprofile per step in DIR.

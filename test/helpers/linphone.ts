@@ -41,6 +41,8 @@ export interface DaemonEvent {
 
 const agents = new Set<Linphone>();
 
+const START_ATTEMPTS = 5;
+
 export class Linphone {
   private readonly events: DaemonEvent[] = [];
   private eventWaiters = new Set<() => void>();
@@ -61,7 +63,21 @@ export class Linphone {
     daemon.exited.then(() => this.wakeEventWaiters());
   }
 
+  /**
+   * Starts a daemon on newly allocated ports. An allocated port can still be taken by another
+   * process before the daemon binds it (parallel test files bind ephemeral ports too), and the daemon
+   * then runs on without a SIP listening point: such a start is retried on other ports.
+   */
   static async start(options: LinphoneOptions): Promise<Linphone> {
+    for (let attempt = 1; ; attempt++) {
+      const agent = await Linphone.startOnce(options);
+      if (!agent.readLog().toString('utf8').includes(`bind() failed for 127.0.0.1 port ${agent.sipPort}`)) return agent;
+      await agent.stop();
+      if (attempt === START_ATTEMPTS) throw new Error(`linphone-daemon found its SIP port taken ${START_ATTEMPTS} times`);
+    }
+  }
+
+  private static async startOnce(options: LinphoneOptions): Promise<Linphone> {
     const home = mkdtempSync(join(tmpdir(), `b2bua-linphone-${options.user}-`));
     // The DTLS certificate and the ZRTP cache go there; without it the first DTLS call aborts the daemon.
     mkdirSync(join(home, '.local/share/linphone'), { recursive: true });

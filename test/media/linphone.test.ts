@@ -82,7 +82,13 @@ async function linphoneCall(encryption: Encryption) {
   const plain = await UdpPeer.open();
   sockets.push(plain);
   const answered = answerNextCall(encryption, plain);
-  await linphone.call(`sip:b2bua@127.0.0.1:${sipPort}`);
+  try {
+    await linphone.call(`sip:b2bua@127.0.0.1:${sipPort}`);
+  } catch (error) {
+    // Otherwise this answer would take the next test's INVITE, and that test would wait for ever.
+    ua.removeAllListeners('invite');
+    throw error;
+  }
   return { linphone, plain, bridge: await answered };
 }
 

@@ -55,12 +55,6 @@ export function scan(b: Uint8Array, i: number, flag: number, end: number): numbe
   return i;
 }
 
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (!is(s.charCodeAt(i), TOKEN)) return false;
-  return true;
-}
-
 /** Strips SP/HTAB only: String.prototype.trim would also eat U+FEFF and other Unicode spaces of a value. */
 export function trimLws(s: string): string {
   let start = 0;

@@ -4,6 +4,7 @@ import { CLASS, GENVALUE, TOKEN, UPPER, WS, scan, skipWs, trimLws } from './char
 import { codeUnits, holds } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { LazyMap } from './lazy-map.js';
+import { SpellingTrie } from './spelling-trie.js';
 import { formatHost, formatUri, hostLength, parseHost, parsePort, readUri } from './uri.js';
 import type { SipUri } from './uri.js';
 
@@ -46,11 +47,6 @@ function quotedStringEnd(b: Uint8Array, start: number, end: number): number {
     if (code === BACKSLASH) i++;
   }
   throw new SipParseError('unterminated quoted string');
-}
-
-/** The content of a quoted-string (with its quotes), quoted-pairs resolved. */
-export function unquote(quoted: string): string {
-  return unquoteAt(quoted, 0, quoted.length);
 }
 
 /** The content of the quoted-string `s[start, end)`, quoted-pairs resolved. */
@@ -380,10 +376,6 @@ export function readNameAddr(s: string, b: Uint8Array, start: number, stop: numb
 }
 
 /** `Contact: *` (REGISTER removing every binding) is not a name-addr. */
-export function isWildcardContact(value: string): boolean {
-  return isWildcardContactAt(codeUnits(value), 0, value.length);
-}
-
 export function isWildcardContactAt(b: Uint8Array, start: number, stop: number): boolean {
   const star = skipWs(b, start, stop);
   return star < stop && b[star] === 42 /* * */ && skipWs(b, star + 1, stop) === stop;
@@ -440,17 +432,16 @@ export function readCSeq(s: string, b: Uint8Array, start: number, stop: number):
   return { seq, method: methodString(s, b, methodStart, methodEnd) };
 }
 
-/** The usual methods by length: a method read off the wire is then one of one or two candidates. */
-const METHODS_BY_LENGTH: { name: string; bytes: Buffer }[][] = [];
-for (const name of ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PRACK', 'MESSAGE', 'PUBLISH']) {
-  (METHODS_BY_LENGTH[name.length] ??= []).push({ name, bytes: Buffer.from(name) });
-}
+const METHODS = new SpellingTrie(
+  ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'PRACK', 'MESSAGE', 'PUBLISH'].map(
+    (name) => [name, name] as const,
+  ),
+);
 
-/** The method name, one shared string for the usual methods (saving a copy per message). */
+/** The method name `s[start, stop)`, one shared string for the usual methods (saving a copy per message). */
 export function methodString(s: string, b: Uint8Array, start: number, stop: number): string {
-  const candidates = METHODS_BY_LENGTH[stop - start];
-  if (candidates !== undefined) for (const method of candidates) if (holds(b, start, stop, method.bytes)) return method.name;
-  return s.slice(start, stop);
+  const known = METHODS.match(b, start, stop);
+  return known !== undefined && METHODS.end === stop ? known : s.slice(start, stop);
 }
 
 export function formatCSeq(cseq: CSeq): string {

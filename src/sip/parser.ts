@@ -151,7 +151,8 @@ function pick(picked: KeyHeaders, which: number, text: string, b: Uint8Array, st
 }
 
 /** Display names of the key headers, by number, for the reasons of values that do not parse. */
-const PICKED_NAMES = ['', 'Via', 'Contact', 'Route', 'Record-Route', 'From', 'To', 'Call-ID', 'CSeq', 'Content-Length', 'Content-Type', 'Max-Forwards', 'Date'];
+const PICKED_NAMES: string[] = [];
+for (const [key, which] of Object.entries(PICKED)) PICKED_NAMES[which] = displayName(key);
 
 /** `pick`, with the header named in the reason of a value that does not parse. */
 function pickNamed(picked: KeyHeaders, which: number, text: string, b: Uint8Array, start: number, end: number, value: string): void {
@@ -197,7 +198,7 @@ function parseHeaderLines(head: string, b: Uint8Array, start: number, picked: Ke
   let i = start;
   while (b[i] !== 13 || b[i + 1] !== 10) {
     let lineEnd = lineEndFrom(head, i);
-    if (b[i] === 32 || b[i] === 9) throw new SipParseError('continuation line without header');
+    if (isContinuation(b, i)) throw new SipParseError('continuation line without header');
     // The name is checked while it is scanned; the colon must follow it, after optional LWS.
     let known = SPELLINGS.match(b, i, lineEnd);
     let nameEnd = SPELLINGS.end;

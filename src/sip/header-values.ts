@@ -1,12 +1,14 @@
 // Structured views of header values: Via, name-addr (From/To/Contact/Route...), CSeq, parameters.
 // Values reach these parsers unfolded (no CRLF); LWS is SP/HTAB.
-import { CLASS, GENVALUE, TOKEN, UPPER, WS, scan, skipWs, trimLws } from './chars.js';
+import { CHAR_CLASSES, CharClass, scan, skipWs, trimLws } from './chars.js';
 import { codeUnits, holds } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { LazyMap } from './lazy-map.js';
 import { SpellingTrie } from './spelling-trie.js';
 import { formatHost, formatUri, hostLength, parseHost, parsePort, readUri } from './uri.js';
 import type { SipUri } from './uri.js';
+
+const CLASS = CHAR_CLASSES; // a constant of this module: see chars.ts
 
 /**
  * Header parameters in order. Names are lower-cased (they compare case-insensitively);
@@ -47,6 +49,20 @@ function quotedStringEnd(b: Uint8Array, start: number, end: number): number {
     if (code === BACKSLASH) i++;
   }
   throw new SipParseError('unterminated quoted string');
+}
+
+/**
+ * `quotedStringEnd` for a parameter value, often long (`+sip.instance="<urn:uuid:...>"`): two searches
+ * in the text, each one call to a native scan, take less time than a walk over it byte by byte,
+ * unless the string holds a quoted-pair, which only the walk reads.
+ */
+function quotedValueEnd(s: string, b: Uint8Array, start: number, end: number): number {
+  const close = s.indexOf('"', start + 1);
+  if (close !== -1 && close < end) {
+    const backslash = s.indexOf('\\', start + 1);
+    if (backslash === -1 || backslash > close) return close + 1;
+  }
+  return quotedStringEnd(b, start, end);
 }
 
 /** The content of the quoted-string `s[start, end)`, quoted-pairs resolved. */
@@ -138,30 +154,30 @@ function readHeaderParams(s: string, b: Uint8Array, start: number, limit: number
   const classes = CLASS;
   let i = start;
   for (;;) {
-    while (i < n && (classes[b[i]!]! & WS) !== 0) i++;
+    while (i < n && (classes[b[i]!]! & CharClass.WS) !== 0) i++;
     if (i === n || b[i] !== 59 /* ; */) return i;
     i++;
-    while (i < n && (classes[b[i]!]! & WS) !== 0) i++;
+    while (i < n && (classes[b[i]!]! & CharClass.WS) !== 0) i++;
     const nameStart = i;
     let seen = 0;
     while (i < n) {
       const flags = classes[b[i]!]!;
-      if ((flags & TOKEN) === 0) break;
+      if ((flags & CharClass.TOKEN) === 0) break;
       seen |= flags;
       i++;
     }
     if (i === nameStart) throw new SipParseError('invalid header parameter');
     const nameEnd = i;
-    while (i < n && (classes[b[i]!]! & WS) !== 0) i++;
+    while (i < n && (classes[b[i]!]! & CharClass.WS) !== 0) i++;
     let valueStart = -1;
     if (i === n || b[i] !== 61 /* = */) {
       i = nameEnd;
     } else {
       i++;
-      while (i < n && (classes[b[i]!]! & WS) !== 0) i++;
+      while (i < n && (classes[b[i]!]! & CharClass.WS) !== 0) i++;
       valueStart = i;
-      if (i < n && b[i] === DQUOTE) i = quotedStringEnd(b, i, n);
-      else while (i < n && (classes[b[i]!]! & GENVALUE) !== 0) i++;
+      if (i < n && b[i] === DQUOTE) i = quotedValueEnd(s, b, i, n);
+      else while (i < n && (classes[b[i]!]! & CharClass.GENVALUE) !== 0) i++;
       if (i === valueStart) {
         throw new SipParseError(`invalid ${s.slice(nameStart, nameEnd).toLowerCase()} parameter value`);
       }
@@ -169,7 +185,7 @@ function readHeaderParams(s: string, b: Uint8Array, start: number, limit: number
     if (via) checkViaParam(b, nameStart, nameEnd, valueStart, i);
     if (into !== null) {
       // Names compare case-insensitively; most are lower case already.
-      const name = (seen & UPPER) !== 0 ? s.slice(nameStart, nameEnd).toLowerCase() : s.slice(nameStart, nameEnd);
+      const name = (seen & CharClass.UPPER) !== 0 ? s.slice(nameStart, nameEnd).toLowerCase() : s.slice(nameStart, nameEnd);
       into.set(name, valueStart === -1 ? null : s.slice(valueStart, i));
     }
   }
@@ -202,7 +218,7 @@ export function formatParams(params: Params): string {
 
 /** End of a token at `start` (must be non-empty). */
 function tokenEnd(b: Uint8Array, start: number, stop: number, what: string): number {
-  const end = scan(b, start, TOKEN, stop);
+  const end = scan(b, start, CharClass.TOKEN, stop);
   if (end === start) throw new SipParseError(`invalid ${what}`);
   return end;
 }
@@ -296,7 +312,7 @@ function parseBracketedUri(s: string, b: Uint8Array, open: number, stop: number)
   const close = s.indexOf('>', open);
   if (close === -1 || close >= stop) throw new SipParseError('unterminated <URI>');
   // LWS inside the brackets is only tolerated by lax parsers (RFC 4475 badaspec); inner LWS fails in parseUri.
-  if ((CLASS[b[open + 1]!]! & WS) !== 0 || (CLASS[b[close - 1]!]! & WS) !== 0) throw new SipParseError('whitespace in URI');
+  if ((CLASS[b[open + 1]!]! & CharClass.WS) !== 0 || (CLASS[b[close - 1]!]! & CharClass.WS) !== 0) throw new SipParseError('whitespace in URI');
   const uri = readUri(s, b, open + 1, close);
   end = close + 1;
   return uri;
@@ -307,7 +323,7 @@ function parseBareUri(s: string, b: Uint8Array, start: number, stop: number): Si
   let i = start;
   while (i < stop) {
     const code = b[i]!;
-    if (code === 59 || code === 44 || (CLASS[code]! & WS) !== 0) break;
+    if (code === 59 || code === 44 || (CLASS[code]! & CharClass.WS) !== 0) break;
     i++;
   }
   const colon = s.indexOf(':', start);
@@ -328,7 +344,7 @@ function tokenDisplayNameEnd(b: Uint8Array, start: number, stop: number): number
   while (i < stop) {
     const code = b[i]!;
     // Non-ASCII is not token, but UAs do send UTF-8 names unquoted; nothing is ambiguous about it.
-    if (code !== 60 && ((CLASS[code]! & (TOKEN | WS)) !== 0 || code >= 128)) i++;
+    if (code !== 60 && ((CLASS[code]! & (CharClass.TOKEN | CharClass.WS)) !== 0 || code >= 128)) i++;
     else break;
   }
   return i < stop && b[i] === 60 /* < */ ? i : -1;
@@ -427,9 +443,11 @@ export function readCSeq(s: string, b: Uint8Array, start: number, stop: number):
   if (seq > MAX_CSEQ) throw new SipParseError('CSeq number too large');
   const methodStart = skipWs(b, i, stop);
   if (methodStart === i) throw new SipParseError('invalid CSeq');
-  const methodEnd = scan(b, methodStart, TOKEN, stop);
-  if (methodEnd === methodStart || skipWs(b, methodEnd, stop) !== stop) throw new SipParseError('invalid CSeq');
-  return { seq, method: methodString(s, b, methodStart, methodEnd) };
+  let methodEnd = stop;
+  while (methodEnd > methodStart && (CLASS[b[methodEnd - 1]!]! & CharClass.WS) !== 0) methodEnd--;
+  const method = methodAt(s, b, methodStart, methodEnd);
+  if (method === undefined) throw new SipParseError('invalid CSeq');
+  return { seq, method };
 }
 
 const METHODS = new SpellingTrie(
@@ -438,10 +456,15 @@ const METHODS = new SpellingTrie(
   ),
 );
 
-/** The method name `s[start, stop)`, one shared string for the usual methods (saving a copy per message). */
-export function methodString(s: string, b: Uint8Array, start: number, stop: number): string {
+/**
+ * The method name `s[start, stop)`, or undefined when that is not one token. The usual methods are
+ * one shared string each (saving a copy per message), recognised in the pass that checks them.
+ */
+export function methodAt(s: string, b: Uint8Array, start: number, stop: number): string | undefined {
   const known = METHODS.match(b, start, stop);
-  return known !== undefined && METHODS.end === stop ? known : s.slice(start, stop);
+  if (known !== undefined && METHODS.end === stop) return known;
+  // The bytes the trie read are capital letters, tokens all.
+  return start < stop && scan(b, METHODS.end, CharClass.TOKEN, stop) === stop ? s.slice(start, stop) : undefined;
 }
 
 export function formatCSeq(cseq: CSeq): string {

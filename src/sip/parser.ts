@@ -2,11 +2,11 @@
 // Headers stay raw strings in SipHeaders. The ones a proxy needs are parsed (and so validated) here,
 // once, as each line is read, and handed to the message as its cached views. The head is decoded
 // once; its grammar is checked on the received bytes, aligned with it (code-units.ts).
-import { CLASS, TOKEN, WS, scan } from './chars.js';
+import { CHAR_CLASSES, CharClass, scan } from './chars.js';
 import { codeUnits, holds, messageBytes } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { displayName, headerKey } from './header-names.js';
-import { isWildcardContactAt, methodString, readCSeq, readNameAddr, readNameAddrList, readViaList } from './header-values.js';
+import { isWildcardContactAt, methodAt, readCSeq, readNameAddr, readNameAddrList, readViaList } from './header-values.js';
 import type { CSeq, NameAddr, Via } from './header-values.js';
 import { SipHeaders } from './headers.js';
 import { SpellingTrie } from './spelling-trie.js';
@@ -15,6 +15,8 @@ import { SipRequest, SipResponse } from './message.js';
 import type { HeaderViews, SipMessage } from './message.js';
 import { readUri } from './uri.js';
 import type { SipUri } from './uri.js';
+
+const CLASS = CHAR_CLASSES; // a constant of this module: see chars.ts
 
 export { extractResponseRouting } from './routing.js';
 export type { ResponseRouting } from './routing.js';
@@ -182,8 +184,8 @@ function isContinuation(b: Uint8Array, lineStart: number): boolean {
 
 /** `head[start, stop)` without its leading and trailing LWS. */
 function trimmedSlice(head: string, b: Uint8Array, start: number, stop: number): string {
-  while (start < stop && (CLASS[b[start]!]! & WS) !== 0) start++;
-  while (stop > start && (CLASS[b[stop - 1]!]! & WS) !== 0) stop--;
+  while (start < stop && (CLASS[b[start]!]! & CharClass.WS) !== 0) start++;
+  while (stop > start && (CLASS[b[stop - 1]!]! & CharClass.WS) !== 0) stop--;
   return head.slice(start, stop);
 }
 
@@ -202,12 +204,12 @@ function parseHeaderLines(head: string, b: Uint8Array, start: number, picked: Ke
     // The name is checked while it is scanned; the colon must follow it, after optional LWS.
     let known = SPELLINGS.match(b, i, lineEnd);
     let nameEnd = SPELLINGS.end;
-    if (nameEnd < lineEnd && (classes[b[nameEnd]!]! & TOKEN) !== 0) {
+    if (nameEnd < lineEnd && (classes[b[nameEnd]!]! & CharClass.TOKEN) !== 0) {
       known = undefined; // a longer name than the spelling it starts with
-      nameEnd = scan(b, nameEnd, TOKEN, lineEnd);
+      nameEnd = scan(b, nameEnd, CharClass.TOKEN, lineEnd);
     }
     let colon = nameEnd;
-    while (colon < lineEnd && (classes[b[colon]!]! & WS) !== 0) colon++;
+    while (colon < lineEnd && (classes[b[colon]!]! & CharClass.WS) !== 0) colon++;
     if (colon === lineEnd || b[colon] !== 58 /* : */ || nameEnd === i) {
       const anyColon = head.indexOf(':', i);
       throw new SipParseError(anyColon === -1 || anyColon >= lineEnd ? 'header line without colon' : 'invalid header name');
@@ -215,8 +217,8 @@ function parseHeaderLines(head: string, b: Uint8Array, start: number, picked: Ke
     const { key, name, picked: which } = known ?? otherName(head, i, nameEnd);
     let valueStart = colon + 1;
     let valueEnd = lineEnd;
-    while (valueStart < valueEnd && (classes[b[valueStart]!]! & WS) !== 0) valueStart++;
-    while (valueEnd > valueStart && (classes[b[valueEnd - 1]!]! & WS) !== 0) valueEnd--;
+    while (valueStart < valueEnd && (classes[b[valueStart]!]! & CharClass.WS) !== 0) valueStart++;
+    while (valueEnd > valueStart && (classes[b[valueEnd - 1]!]! & CharClass.WS) !== 0) valueEnd--;
     let value = head.slice(valueStart, valueEnd);
     if (!isContinuation(b, lineEnd + 2)) {
       if (which !== OTHER) pickNamed(picked, which, head, b, valueStart, valueEnd, value);
@@ -236,13 +238,16 @@ function parseHeaderLines(head: string, b: Uint8Array, start: number, picked: Ke
   return fields;
 }
 
-function isDigits(value: string, maxLength: number): boolean {
-  if (value.length === 0 || value.length > maxLength) return false;
+/** The number written by 1 to `maxLength` digits, or -1 when `value` is not that. */
+function digitsValue(value: string, maxLength: number): number {
+  if (value.length === 0 || value.length > maxLength) return -1;
+  let number = 0;
   for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 48 || code > 57) return false;
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
   }
-  return true;
+  return number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -257,8 +262,8 @@ function frameBody(data: Buffer, bodyStart: number, contentLength: string | unde
     if (!datagram) throw new SipParseError('missing Content-Length');
     return available === 0 ? EMPTY : data.subarray(bodyStart);
   }
-  if (!isDigits(contentLength, 9)) throw new SipParseError('invalid Content-Length');
-  const length = Number(contentLength);
+  const length = digitsValue(contentLength, 9);
+  if (length === -1) throw new SipParseError('invalid Content-Length');
   if (length > available) throw new SipParseError('Content-Length larger than body');
   if (length < available && !datagram) throw new SipParseError('data after message body');
   return length === 0 ? EMPTY : data.subarray(bodyStart, bodyStart + length);
@@ -275,17 +280,30 @@ function checkVersion(version: string): void {
 /** The start line, read before the headers: its faults are the first a reader meets. */
 type StartLine = { status: number; reason: string } | { method: string; uri: SipUri };
 
-function parseStatusLine(line: string): StartLine {
+const SIP_2_0_SP = Buffer.from('SIP/2.0 ');
+
+/** The Status-Line `head[0, lineEnd)`. */
+function parseStatusLine(head: string, b: Uint8Array, lineEnd: number): StartLine {
+  // The usual form, read in place: `SIP/2.0 `, the three digits of the code, a space or the end.
+  if (lineEnd >= 11 && holds(b, 0, lineEnd, SIP_2_0_SP) && (lineEnd === 11 || b[11] === 32)) {
+    const hundreds = b[8]! - 48;
+    const tens = b[9]! - 48;
+    const units = b[10]! - 48;
+    if (hundreds < 1 || hundreds > 6 || tens < 0 || tens > 9 || units < 0 || units > 9) {
+      throw new SipParseError('invalid status code');
+    }
+    return { status: hundreds * 100 + tens * 10 + units, reason: lineEnd === 11 ? '' : head.slice(12, lineEnd) };
+  }
+  const line = head.slice(0, lineEnd);
   const sp = line.indexOf(' ');
   if (sp === -1) throw new SipParseError('invalid Status-Line');
   checkVersion(line.slice(0, sp));
   let codeEnd = line.indexOf(' ', sp + 1);
   if (codeEnd === -1) codeEnd = line.length;
   const code = line.slice(sp + 1, codeEnd);
-  if (!isDigits(code, 3) || code.length !== 3 || code < '100' || code > '699') {
-    throw new SipParseError('invalid status code');
-  }
-  return { status: Number(code), reason: line.slice(codeEnd + 1) };
+  const status = code.length === 3 ? digitsValue(code, 3) : -1;
+  if (status < 100 || status > 699) throw new SipParseError('invalid status code');
+  return { status, reason: line.slice(codeEnd + 1) };
 }
 
 /** A URI holding LWS fails to parse; the reason then says so rather than what the LWS broke. */
@@ -293,20 +311,20 @@ function readRequestUri(head: string, b: Uint8Array, start: number, end: number)
   try {
     return readUri(head, b, start, end);
   } catch (error) {
-    for (let i = start; i < end; i++) if ((CLASS[b[i]!]! & WS) !== 0) throw new SipParseError('whitespace in Request-URI');
+    for (let i = start; i < end; i++) if ((CLASS[b[i]!]! & CharClass.WS) !== 0) throw new SipParseError('whitespace in Request-URI');
     throw error;
   }
 }
 
 /** The Request-Line `head[0, lineEnd)`; its URI is parsed in place in the head. */
 function parseRequestLine(head: string, b: Uint8Array, lineEnd: number): StartLine {
-  if ((CLASS[b[lineEnd - 1]!]! & WS) !== 0) throw new SipParseError('trailing whitespace in Request-Line');
+  if ((CLASS[b[lineEnd - 1]!]! & CharClass.WS) !== 0) throw new SipParseError('trailing whitespace in Request-Line');
   const first = head.indexOf(' ');
   let last = lineEnd - 1;
   while (last > first && b[last] !== 32) last--;
   if (first === -1 || first >= lineEnd || first === last) throw new SipParseError('invalid Request-Line');
-  if (first === 0 || scan(b, 0, TOKEN, first) !== first) throw new SipParseError('invalid method');
-  const method = methodString(head, b, 0, first);
+  const method = methodAt(head, b, 0, first);
+  if (method === undefined) throw new SipParseError('invalid method');
   if (lineEnd - last !== 8 || !holds(b, last + 1, lineEnd, SIP_2_0)) checkVersion(head.slice(last + 1, lineEnd));
   const uriStart = first + 1;
   const uriEnd = last;
@@ -340,7 +358,7 @@ function validateKeyHeaders(picked: KeyHeaders): HeaderViews & { cseq: CSeq } {
   // Absent lists are primed empty too: the accessors need not look for them again.
   const views: HeaderViews & { cseq: CSeq } = { callId, via: picked.via, from, to, cseq, route: picked.route, recordRoute: picked.recordRoute };
   if (!picked.wildcardContact) views.contact = picked.contact;
-  if (picked.maxForwards !== undefined && !isDigits(picked.maxForwards, 9)) {
+  if (picked.maxForwards !== undefined && digitsValue(picked.maxForwards, 9) === -1) {
     throw new SipParseError('invalid Max-Forwards');
   }
   if (picked.date !== undefined && !RFC1123_DATE.test(picked.date)) throw new SipParseError('invalid Date header');
@@ -368,7 +386,7 @@ function parseText(data: Buffer, start: number, text: string, datagram: boolean)
   const b = messageBytes(data, start, text, aligned);
   const lineEnd = text.indexOf('\r\n');
   if (lineEnd === -1) throw new SipParseError('missing end of headers');
-  const startLine = text.startsWith('SIP/') ? parseStatusLine(text.slice(0, lineEnd)) : parseRequestLine(text, b, lineEnd);
+  const startLine = text.startsWith('SIP/') ? parseStatusLine(text, b, lineEnd) : parseRequestLine(text, b, lineEnd);
   const picked: KeyHeaders = { via: [], contact: [], route: [], recordRoute: [], contactLines: 0, wildcardContact: false, bodyStart: 0 };
   const headers = SipHeaders.fromFields(parseHeaderLines(text, b, lineEnd + 2, picked));
   // The body's offset in bytes is its offset in the text, unless some bytes decoded to fewer code units.

@@ -1,8 +1,10 @@
 // SIP, SIPS and TEL URIs (RFC 3261 §19.1, §25.1; RFC 3966), plus any other absoluteURI kept opaque.
-import { CLASS, HNV, HOST, PARAM, PASSWORD, USER, is } from './chars.js';
+import { CHAR_CLASSES, CharClass, is } from './chars.js';
 import { codeUnits, holds } from './code-units.js';
 import { SipParseError } from './errors.js';
 import { LazyMap } from './lazy-map.js';
+
+const CLASS = CHAR_CLASSES; // a constant of this module: see chars.ts
 
 /** `other` is an absoluteURI of an unsupported scheme: valid syntax, rejected by the application (416). */
 export type UriScheme = 'sip' | 'sips' | 'tel' | 'other';
@@ -140,7 +142,7 @@ export function parseHost(text: string, b: Uint8Array, start: number, end: numbe
   }
   const classes = CLASS;
   let i = start;
-  while (i < end && (classes[b[i]!]! & HOST) !== 0) i++;
+  while (i < end && (classes[b[i]!]! & CharClass.HOST) !== 0) i++;
   if (i === start) throw new SipParseError('invalid URI host');
   return text.slice(start, i);
 }
@@ -169,13 +171,13 @@ function readUriParams(text: string, b: Uint8Array, start: number, end: number, 
       const code = b[j]!;
       if (code === 59 /* ; */ || code === 63 /* ? */) break;
       if (code === 61 /* = */ && eq === -1) eq = j;
-      else if ((classes[code]! & PARAM) === 0) plain = false;
+      else if ((classes[code]! & CharClass.PARAM) === 0) plain = false;
     }
     const nameEnd = eq === -1 ? j : eq;
     if (nameEnd === nameStart || eq + 1 === j) throw new SipParseError('invalid URI parameter');
     if (!plain) {
-      checkPart(b, nameStart, nameEnd, PARAM, 'parameter');
-      if (eq !== -1) checkPart(b, eq + 1, j, PARAM, 'parameter');
+      checkPart(b, nameStart, nameEnd, CharClass.PARAM, 'parameter');
+      if (eq !== -1) checkPart(b, eq + 1, j, CharClass.PARAM, 'parameter');
     }
     if (into !== null) {
       const name = plain ? text.slice(nameStart, nameEnd) : decodeEscapes(text, nameStart, nameEnd);
@@ -201,10 +203,10 @@ function readUriHeaders(text: string, b: Uint8Array, start: number, end: number,
     const eq = text.indexOf('=', i);
     if (eq === -1 || eq > stop || eq === i) throw new SipParseError('invalid URI header');
     if (into === null) {
-      checkPart(b, i, eq, HNV, 'header');
-      checkPart(b, eq + 1, stop, HNV, 'header');
+      checkPart(b, i, eq, CharClass.HNV, 'header');
+      checkPart(b, eq + 1, stop, CharClass.HNV, 'header');
     } else {
-      into.set(unescapePart(text, b, i, eq, HNV, 'header'), unescapePart(text, b, eq + 1, stop, HNV, 'header'));
+      into.set(unescapePart(text, b, i, eq, CharClass.HNV, 'header'), unescapePart(text, b, eq + 1, stop, CharClass.HNV, 'header'));
     }
     i = stop + 1;
   }
@@ -230,21 +232,31 @@ function parseSipUri(text: string, b: Uint8Array, scheme: 'sip' | 'sips', start:
   let i = start;
   let user: string | undefined;
   let password: string | undefined;
+  // Most users and hosts are letters, digits, dots and dashes: one scan over those finds the end of
+  // the first part, and the byte that stopped it tells which part that was.
+  const classes = CLASS;
+  let first = i;
+  while (first < end && (classes[b[first]!]! & CharClass.HOST) !== 0) first++;
   // '@' may only delimit the userinfo: it is neither user, host, param nor header character.
-  const at = indexBefore(b, 64 /* @ */, i, end);
-  if (at !== -1) {
+  const plainUser = first > i && b[first] === 64 /* @ */;
+  const at = plainUser ? first : indexBefore(b, 64, first, end);
+  if (plainUser) {
+    user = text.slice(i, at); // host characters are user characters, none an escape
+    i = at + 1;
+  } else if (at !== -1) {
     const colon = indexBefore(b, 58 /* : */, i, at);
     if (colon !== -1) {
-      user = unescapePart(text, b, i, colon, USER, 'user');
-      password = unescapePart(text, b, colon + 1, at, PASSWORD, 'password');
+      user = unescapePart(text, b, i, colon, CharClass.USER, 'user');
+      password = unescapePart(text, b, colon + 1, at, CharClass.PASSWORD, 'password');
     } else {
-      user = unescapePart(text, b, i, at, USER, 'user');
+      user = unescapePart(text, b, i, at, CharClass.USER, 'user');
     }
     if (user === '') throw new SipParseError('empty URI user');
     i = at + 1;
   }
   // No search for the `?` of the headers: `text` may be the whole head, and the scans below stop at it.
-  const host = parseHost(text, b, i, end);
+  // Without a user, the run scanned first is the host already.
+  const host = at === -1 && first > i ? text.slice(i, first) : parseHost(text, b, i, end);
   i += hostLength(b, i, host);
   let port: number | undefined;
   if (i < end && b[i] === 58 /* : */) {
@@ -317,8 +329,8 @@ export function formatHost(host: string): string {
 function formatUriParams(params: Map<string, string | null>): string {
   let out = '';
   for (const [name, value] of params) {
-    out += ';' + escapePart(name, PARAM);
-    if (value !== null) out += '=' + escapePart(value, PARAM);
+    out += ';' + escapePart(name, CharClass.PARAM);
+    if (value !== null) out += '=' + escapePart(value, CharClass.PARAM);
   }
   return out;
 }
@@ -328,8 +340,8 @@ export function formatUri(uri: SipUri): string {
   if (uri.scheme === 'tel') return 'tel:' + (uri.user ?? '') + formatUriParams(uri.params);
   let out = uri.scheme + ':';
   if (uri.user !== undefined) {
-    out += escapePart(uri.user, USER);
-    if (uri.password !== undefined) out += ':' + escapePart(uri.password, PASSWORD);
+    out += escapePart(uri.user, CharClass.USER);
+    if (uri.password !== undefined) out += ':' + escapePart(uri.password, CharClass.PASSWORD);
     out += '@';
   }
   out += formatHost(uri.host);
@@ -337,7 +349,7 @@ export function formatUri(uri: SipUri): string {
   out += formatUriParams(uri.params);
   let separator = '?';
   for (const [name, value] of uri.headers) {
-    out += separator + escapePart(name, HNV) + '=' + escapePart(value, HNV);
+    out += separator + escapePart(name, CharClass.HNV) + '=' + escapePart(value, CharClass.HNV);
     separator = '&';
   }
   return out;

@@ -82,6 +82,10 @@ describe('name-addr', () => {
     const contact = parseNameAddr('<sip:a@192.0.2.4>;+sip.instance="<urn:uuid:1234>";expires=3600');
     assert.equal(contact.params.get('+sip.instance'), '"<urn:uuid:1234>"');
     assert.equal(formatNameAddr(contact), '<sip:a@192.0.2.4>;+sip.instance="<urn:uuid:1234>";expires=3600');
+    // A quote after a quoted-pair is not the closing one.
+    const [escaped, next] = parseNameAddrList('<sip:a@b>;x="a\\"b;c";y=1, <sip:c@d>;z="\\\\"');
+    assert.deepEqual([...escaped!.params], [['x', '"a\\"b;c"'], ['y', '1']]);
+    assert.deepEqual([...next!.params], [['z', '"\\\\"']]);
   });
 
   it('formats with a quoted display name and <URI>', () => {

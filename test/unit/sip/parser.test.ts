@@ -129,6 +129,10 @@ describe('parseMessage headers', () => {
     assert.equal((parseMessage(text('SIP/2.0 100')) as SipResponse).reason, '');
     fails(text('SIP/2.0 99 Low'), 'invalid status code');
     fails(text('SIP/2.0 700 High'), 'invalid status code');
+    fails(text('SIP/2.0 2x0 Odd'), 'invalid status code');
+    fails(text('SIP/2.0 099 Low'), 'invalid status code');
+    fails(text('SIP/2.0 2 0 Split'), 'invalid status code');
+    fails(text('SIP/2.0  200 Wide'), 'invalid status code');
     fails(text('SIP/2.1 200 OK'), 'unsupported SIP version');
   });
 
@@ -153,6 +157,8 @@ describe('parseMessage headers', () => {
     fails(Buffer.from(invite().toString().replace('INVITE sip', 'INV@TE sip').replace('1 INVITE', '1 INV@TE')), 'invalid method');
     fails(invite(['Route: <sip:p1.example.com;lr']), 'unterminated <URI> in Route header');
     fails(invite(['Date: yesterday']), 'invalid Date header');
+    // The quote that would close it is on a later line.
+    fails(invite(['Contact: <sip:a@b>;+sip.instance="<urn:x>', 'Subject: "quoted"']), 'unterminated quoted string in Contact header');
   });
 
   it('keeps reason phrases short enough for a 400 answer', () => {

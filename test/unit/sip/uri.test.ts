@@ -74,6 +74,22 @@ describe('parseUri', () => {
     assert.deepEqual([...uri.params], [['user', 'phone']]);
   });
 
+  it('tells a user from a host wherever the run of host characters stops', () => {
+    const plain = parseUri('sip:bob.smith-2@h.example.com:5060');
+    assert.equal(plain.user, 'bob.smith-2');
+    assert.equal(plain.host, 'h.example.com');
+    assert.equal(plain.port, 5060);
+    const semicolon = parseUri('sip:bob;tsp=x@h.example.com;lr');
+    assert.equal(semicolon.user, 'bob;tsp=x');
+    assert.equal(semicolon.host, 'h.example.com');
+    assert.deepEqual([...semicolon.params], [['lr', null]]);
+    const hostOnly = parseUri('sip:h.example.com:5060;maddr=x');
+    assert.equal(hostOnly.user, undefined);
+    assert.equal(hostOnly.host, 'h.example.com');
+    assert.equal(hostOnly.port, 5060);
+    assert.throws(() => parseUri('sip:h.example.com:5060;maddr=x@y'), /invalid character in URI password/);
+  });
+
   it('reads tel URIs', () => {
     const uri = parseUri('tel:+1-201-555-0123;ext=42');
     assert.equal(uri.scheme, 'tel');

@@ -1,6 +1,7 @@
 // An ordered, case-insensitive header container. Values are kept raw (unfolded, trimmed);
 // structured views (Via, CSeq, name-addr...) are parsed on demand by the message accessors.
 import { displayName, headerKey } from './header-names.js';
+import { ownString } from './own-string.js';
 
 export interface HeaderField {
   /** Lower-case long-form name, e.g. `via`, `call-id`. */
@@ -98,6 +99,11 @@ export class SipHeaders implements Iterable<HeaderField> {
     const copy = new SipHeaders();
     copy.fields = this.fields.map((f) => ({ ...f }));
     return copy;
+  }
+
+  /** Copies every value into a string of its own (see own-string.ts): the message it came from can go. */
+  ownValues(): void {
+    for (const field of this.fields) field.value = ownString(field.value);
   }
 
   get size(): number {

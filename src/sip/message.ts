@@ -49,6 +49,15 @@ abstract class SipMessageBase {
     this.viewsVersion = this.headers.version;
   }
 
+  /**
+   * For a message kept long after what it was built from (a final response held to be re-sent):
+   * copies the header values it shares with the request's text, and drops the parsed views.
+   */
+  detachFromSource(): void {
+    this.headers.ownValues();
+    this.views = {};
+  }
+
   private required(name: string): string {
     const value = this.headers.get(name);
     if (value === undefined) throw new SipParseError(`missing ${name} header`);

@@ -17,21 +17,34 @@ export interface ClientTransactionOptions {
   /** Called on every timer-driven retransmission (statistics). */
   onRetransmit?: () => void;
   /** Every response the TU must see: provisionals, the first final, and (INVITE) every 2xx. */
-  onResponse: (response: SipResponse) => void;
+  onResponse: (response: SipResponse, transaction: ClientTransaction) => void;
   /** Timeout (Timer B/F) or transport failure; the transaction is terminated after this. */
   onError: (error: Error) => void;
-  onTerminated: () => void;
+  onTerminated: (transaction: TransactionBase<string, SipMessage>) => void;
 }
 
 abstract class ClientTransactionBase extends TransactionBase<ClientTransactionState, SipMessage> {
-  declare protected readonly options: ClientTransactionOptions;
-  readonly request: SipRequest;
+  readonly method: string;
+  /** The request, while it may still be (re)transmitted: let go in the wait state. */
+  protected request: SipRequest | undefined;
+  protected readonly reliable: boolean;
+  protected readonly timerSettings: TimerSettings;
   protected retransmitInterval: number;
+  protected onResponse: ((response: SipResponse, transaction: ClientTransaction) => void) | undefined;
 
   constructor(options: ClientTransactionOptions, initial: ClientTransactionState) {
     super(options, initial);
     this.request = options.request;
+    this.method = options.request.method;
+    this.reliable = options.reliable;
+    this.timerSettings = options.timers;
     this.retransmitInterval = options.timers.t1;
+    this.onResponse = options.onResponse;
+  }
+
+  /** The TU wants no more responses (its call is over): later ones are absorbed here. */
+  ignoreLaterResponses(): void {
+    this.onResponse = undefined;
   }
 
   /** Sends the request and starts the timers. */
@@ -50,15 +63,15 @@ export class ClientInviteTransaction extends ClientTransactionBase {
   }
 
   start(): void {
-    const { t1 } = this.options.timers;
-    this.transmit(this.request);
-    if (!this.options.reliable) this.scheduleTimerA();
+    const { t1 } = this.timerSettings;
+    if (this.request) this.transmit(this.request);
+    if (!this.reliable) this.scheduleTimerA();
     this.timers.deadline(64 * t1, () => this.fail(new TransactionTimeoutError('INVITE', 'B')));
   }
 
   private scheduleTimerA(): void {
     this.timers.repeat(this.retransmitInterval, () => {
-      if (this.state !== 'calling') return;
+      if (this.state !== 'calling' || !this.request) return;
       this.retransmit(this.request);
       // Timer A doubles without a cap (§17.1.1.2); Timer B bounds it.
       this.retransmitInterval *= 2;
@@ -73,7 +86,7 @@ export class ClientInviteTransaction extends ClientTransactionBase {
   cancelSent(): void {
     if (this.state !== 'calling' && this.state !== 'proceeding') return;
     this.cancelled = true;
-    this.timers.deadline(64 * this.options.timers.t1, () => this.fail(new TransactionTimeoutError('INVITE', 'CANCEL 64*T1')));
+    this.timers.deadline(64 * this.timerSettings.t1, () => this.fail(new TransactionTimeoutError('INVITE', 'CANCEL 64*T1')));
   }
 
   receiveResponse(response: SipResponse): void {
@@ -91,18 +104,19 @@ export class ClientInviteTransaction extends ClientTransactionBase {
           this.state = 'accepted';
           this.timers.stopAll();
           // Timer M (RFC 6026): keep passing 2xx retransmissions and forked 2xx to the TU.
-          this.linger(64 * this.options.timers.t1);
-        } else {
+          this.wait(64 * this.timerSettings.t1);
+        } else if (this.request) {
           this.state = 'completed';
           this.timers.stopAll();
           this.ack = buildNon2xxAck(this.request, response);
           this.transmit(this.ack);
-          this.linger(this.options.reliable ? 0 : Math.max(32_000, 64 * this.options.timers.t1)); // Timer D
+          this.wait(this.reliable ? 0 : Math.max(32_000, 64 * this.timerSettings.t1)); // Timer D
         }
-        this.options.onResponse(response);
+        this.onResponse?.(response, this);
+        if (this.state === 'completed') this.onResponse = undefined;
         return;
       case 'accepted':
-        if (status >= 200 && status < 300) this.options.onResponse(response);
+        if (status >= 200 && status < 300) this.onResponse?.(response, this);
         return;
       case 'completed':
         // A retransmitted final response: the ACK was lost (§17.1.1.2).
@@ -111,6 +125,11 @@ export class ClientInviteTransaction extends ClientTransactionBase {
       default:
         return;
     }
+  }
+
+  /** Accepted keeps `onResponse` (2xx retransmissions and forks go to the TU); Completed keeps its ACK. */
+  protected letGo(): void {
+    this.request = undefined;
   }
 }
 
@@ -121,15 +140,16 @@ export class ClientNonInviteTransaction extends ClientTransactionBase {
   }
 
   start(): void {
-    this.transmit(this.request);
-    if (!this.options.reliable) this.scheduleTimerE();
-    this.timers.deadline(64 * this.options.timers.t1, () => this.fail(new TransactionTimeoutError(this.request.method, 'F')));
+    if (this.request) this.transmit(this.request);
+    if (!this.reliable) this.scheduleTimerE();
+    this.timers.deadline(64 * this.timerSettings.t1, () => this.fail(new TransactionTimeoutError(this.method, 'F')));
   }
 
   private scheduleTimerE(): void {
     this.timers.repeat(this.retransmitInterval, () => {
+      if (!this.request) return;
       this.retransmit(this.request);
-      const { t2 } = this.options.timers;
+      const { t2 } = this.timerSettings;
       // In Trying the interval doubles up to T2; in Proceeding it is T2 (§17.1.2.2).
       this.retransmitInterval = this.state === 'proceeding' ? t2 : Math.min(2 * this.retransmitInterval, t2);
       this.scheduleTimerE();
@@ -143,9 +163,15 @@ export class ClientNonInviteTransaction extends ClientTransactionBase {
     } else {
       this.state = 'completed';
       this.timers.stopAll();
-      this.linger(this.options.reliable ? 0 : this.options.timers.t4); // Timer K
+      this.wait(this.reliable ? 0 : this.timerSettings.t4); // Timer K
     }
-    this.options.onResponse(response);
+    this.onResponse?.(response, this);
+    if (this.state === 'completed') this.onResponse = undefined;
+  }
+
+  /** Completed only absorbs retransmitted finals: nothing of the request or the TU is needed. */
+  protected letGo(): void {
+    this.request = undefined;
   }
 }
 

@@ -25,7 +25,7 @@ export interface ServerTransactionOptions {
   onAck?: (ack: SipRequest) => void;
   /** Timer H (no ACK for a non-2xx) or transport failure. */
   onError: (error: Error) => void;
-  onTerminated: () => void;
+  onTerminated: (transaction: TransactionBase<string, SipResponse>) => void;
 }
 
 /**
@@ -34,8 +34,10 @@ export interface ServerTransactionOptions {
  * than all the rest of the stack. The TU receives the request with the transaction instead.
  */
 abstract class ServerTransactionBase extends TransactionBase<ServerTransactionState, SipResponse> {
-  declare protected readonly options: Omit<ServerTransactionOptions, 'makeTrying'>;
   readonly method: string;
+  protected readonly reliable: boolean;
+  protected readonly timerSettings: TimerSettings;
+  protected readonly onAck: ((ack: SipRequest) => void) | undefined;
   readonly toTag: string | null;
   /** To tag of the final response (RFC 2543 ACK matching). */
   responseToTag: string | null = null;
@@ -47,6 +49,9 @@ abstract class ServerTransactionBase extends TransactionBase<ServerTransactionSt
     super(options, initial);
     this.method = options.method;
     this.toTag = options.toTag;
+    this.reliable = options.reliable;
+    this.timerSettings = options.timers;
+    this.onAck = options.onAck;
   }
 
   /** Remembers a response being sent (for retransmissions and RFC 2543 ACK matching). */
@@ -101,16 +106,14 @@ export class ServerInviteTransaction extends ServerTransactionBase {
     this.record(response);
     this.transmit(response);
     if (status < 200) return;
-    const { t1 } = this.options.timers;
+    const { t1 } = this.timerSettings;
     if (status < 300) {
       this.state = 'accepted';
-      // Retransmissions of the INVITE are absorbed, not answered: the 2xx is the TU's to repeat.
-      this.lastResponse = undefined;
-      this.linger(64 * t1); // Timer L
+      this.wait(64 * t1); // Timer L
       return;
     }
     this.state = 'completed';
-    if (!this.options.reliable) this.scheduleTimerG();
+    if (!this.reliable) this.scheduleTimerG();
     this.timers.deadline(64 * t1, () => this.fail(new TransactionTimeoutError('INVITE', 'H')));
   }
 
@@ -118,7 +121,7 @@ export class ServerInviteTransaction extends ServerTransactionBase {
     this.timers.repeat(this.retransmitInterval, () => {
       if (this.state !== 'completed' || !this.lastResponse) return;
       this.retransmit(this.lastResponse);
-      this.retransmitInterval = Math.min(2 * this.retransmitInterval, this.options.timers.t2);
+      this.retransmitInterval = Math.min(2 * this.retransmitInterval, this.timerSettings.t2);
       this.scheduleTimerG();
     });
   }
@@ -128,9 +131,9 @@ export class ServerInviteTransaction extends ServerTransactionBase {
       if (this.state === 'completed') {
         this.state = 'confirmed';
         this.timers.stopAll();
-        this.linger(this.options.reliable ? 0 : this.options.timers.t4); // Timer I
+        this.wait(this.reliable ? 0 : this.timerSettings.t4); // Timer I
       } else if (this.state === 'accepted') {
-        this.options.onAck?.(request);
+        this.onAck?.(request);
       }
       return;
     }
@@ -146,6 +149,14 @@ export class ServerInviteTransaction extends ServerTransactionBase {
         // Accepted: absorbed (RFC 6026 §8.5); Confirmed: absorbed.
         return;
     }
+  }
+
+  /**
+   * Accepted: INVITE retransmissions are absorbed, not answered (the 2xx is the TU's to repeat).
+   * Confirmed: the ACK came, nothing is re-sent.
+   */
+  protected letGo(): void {
+    this.lastResponse = undefined;
   }
 }
 
@@ -164,7 +175,12 @@ export class ServerNonInviteTransaction extends ServerTransactionBase {
       return;
     }
     this.state = 'completed';
-    this.linger(this.options.reliable ? 0 : 64 * this.options.timers.t1); // Timer J
+    this.wait(this.reliable ? 0 : 64 * this.timerSettings.t1); // Timer J
+  }
+
+  /** Completed re-sends its final response: kept, but no longer sharing the request's text. */
+  protected letGo(): void {
+    this.lastResponse?.detachFromSource();
   }
 
   receiveRequest(_retransmission: SipRequest): void {

@@ -8,6 +8,7 @@ import { ClientInviteTransaction, ClientNonInviteTransaction, type ClientTransac
 import { ServerInviteTransaction, ServerNonInviteTransaction, type ServerTransaction } from './server-transaction.js';
 import { clientKey, isLegacy, matchesLegacyToTag, responseKey, serverKey } from './keys.js';
 import { DEFAULT_TIMERS, type TimerSettings } from './timers.js';
+import { ownString } from '../own-string.js';
 
 /** What the transaction layer needs from the transports (TransportLayer implements it). */
 export interface SipTransport {
@@ -60,24 +61,27 @@ export class TransactionLayer {
     const branch = request.topVia.params.get('branch');
     if (!branch) throw new Error('request without a Via branch');
     const key = clientKey(branch, request.method);
-    const opts = options.connectionId ? { connectionId: options.connectionId } : undefined;
     const txOptions = {
       request,
-      send: (message: SipMessage) => this.transport.send(message, options.destination, opts),
+      send: this.requestSender(options.destination, options.connectionId),
       reliable: isReliable(options.destination.protocol),
       timers: this.timers,
       onRetransmit: this.countRetransmission,
-      onResponse: (response: SipResponse) => options.onResponse(response, transaction),
+      onResponse: options.onResponse,
       onError: options.onError,
-      onTerminated: () => {
-        if (this.clients.get(key) === transaction) this.clients.delete(key);
-      },
+      onTerminated: forgetter(this.clients, key),
     };
     const transaction: ClientTransaction =
       request.method === 'INVITE' ? new ClientInviteTransaction(txOptions) : new ClientNonInviteTransaction(txOptions);
     this.clients.set(key, transaction);
     transaction.start();
     return transaction;
+  }
+
+  /** Sends a client transaction's messages; a function of its own so that it captures only where they go. */
+  private requestSender(destination: Endpoint, connectionId: string | undefined): (message: SipMessage) => Promise<void> {
+    const opts = connectionId ? { connectionId } : undefined;
+    return (message) => this.transport.send(message, destination, opts);
   }
 
   /** Sends outside any transaction (the ACK of a 2xx, §13.2.2.4). */
@@ -121,19 +125,19 @@ export class TransactionLayer {
   }
 
   private createServer(key: string, request: SipRequest, inbound: InboundMessage): ServerTransaction {
-    // No closure made here may capture `request` or `inbound`: the transaction outlives them.
+    // Nothing kept here may reference `request`, `inbound` or their text: the transaction outlives them.
+    key = ownString(key);
+    const toTag = request.to.params.get('tag');
     const options = {
       method: request.method,
-      toTag: request.to.params.get('tag') ?? null,
+      toTag: toTag == null ? null : ownString(toTag),
       send: this.responseSender(inbound),
       reliable: isReliable(inbound.local.protocol),
       timers: this.timers,
       onRetransmit: this.countRetransmission,
       onAck: (ack: SipRequest) => this.user.onAck(ack, undefined),
       onError: (error: Error) => this.user.onServerError?.(transaction, error),
-      onTerminated: () => {
-        if (this.servers.get(key) === transaction) this.servers.delete(key);
-      },
+      onTerminated: forgetter(this.servers, key),
     };
     const transaction: ServerTransaction =
       request.method === 'INVITE'
@@ -187,6 +191,13 @@ export class TransactionLayer {
     this.clients.clear();
     this.servers.clear();
   }
+}
+
+/** The hook that removes a terminated transaction from its map (unless a newer one took its key). */
+function forgetter<T>(map: Map<string, T>, key: string): (transaction: unknown) => void {
+  return (transaction) => {
+    if (map.get(key) === transaction) map.delete(key);
+  };
 }
 
 function slimRoute(arrival: InboundMessage, response: SipResponse): InboundMessage {

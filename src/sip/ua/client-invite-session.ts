@@ -3,6 +3,12 @@
 // Forking: every 1xx/2xx with a new To tag gets its own dialog. The first 2xx wins ('accepted');
 // a 2xx from another branch is ACKed and then ended with BYE at once (the session is one call),
 // and the remaining early dialogs end when the first 2xx arrives.
+//
+// The INVITE transaction waits 64*T1 after the 2xx (Timer M), far longer than most calls last under
+// load. Once the accepted dialog has ended the session retires: it lets go of the INVITE and the
+// dialogs, and tells the transaction to absorb the 2xx still arriving, unanswered. The peer's 2xx
+// retransmission stops at our BYE or ACK; a fork that answers after the call is over ends its own
+// dialog with a BYE once its 2xx goes unacknowledged for 64*T1 (RFC 3261 §13.3.1.4).
 import { EventEmitter } from 'node:events';
 import { SipHeaders } from '../headers.js';
 import { SipRequest, type SipResponse } from '../message.js';
@@ -42,8 +48,11 @@ interface ClientInviteEvents {
 
 export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
   state: ClientInviteState = 'calling';
-  /** The dialog of the first 2xx. */
+  /** The dialog of the first 2xx (until the session retires, once that dialog ended). */
   dialog?: Dialog;
+  readonly callId: string;
+  /** The INVITE, until the session retires. */
+  private request: SipRequest | undefined;
   private readonly early = new Map<string, Dialog>();
   private readonly forks = new Map<string, Dialog>();
   private destination?: Endpoint;
@@ -53,19 +62,18 @@ export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
 
   constructor(
     private readonly host: ClientSessionHost,
-    readonly request: SipRequest,
+    request: SipRequest,
     private readonly nextHop: SipUri,
     private ackContent?: AckContentHook,
   ) {
     super();
-  }
-
-  get callId(): string {
-    return this.request.callId;
+    this.request = request;
+    this.callId = request.callId;
   }
 
   /** Sends the INVITE (the UA calls this once listeners can be attached: results are async). */
   start(): void {
+    if (!this.request) return;
     void this.host.sender
       .send(
         this.request,
@@ -92,10 +100,10 @@ export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
   }
 
   private sendCancel(): void {
-    if (this.cancelSent || !this.destination) return;
+    const invite = this.request;
+    if (this.cancelSent || !this.destination || !invite) return;
     this.cancelSent = true;
     if (this.transaction instanceof ClientInviteTransaction) this.transaction.cancelSent();
-    const invite = this.request;
     const headers = new SipHeaders();
     headers.append('Via', invite.headers.get('Via') ?? '');
     for (const route of invite.headers.getLines('Route')) headers.append('Route', route);
@@ -135,6 +143,7 @@ export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
   }
 
   private on2xx(response: SipResponse, tag: string): void {
+    if (!this.request) return;
     const known = this.dialog?.remoteTag === tag ? this.dialog : this.forks.get(tag);
     if (known) {
       known.resendAck(response);
@@ -147,6 +156,7 @@ export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
     const dialog = this.early.get(tag) ?? this.host.createUacDialog(this.request, response, 'confirmed');
     this.early.delete(tag);
     dialog.confirm(response);
+    dialog.once('terminated', () => this.retire());
     const content = this.ackContent?.(response) ?? {};
     if (content instanceof Promise) void content.then((ready) => dialog.ack(response, ready));
     else dialog.ack(response, content);
@@ -163,8 +173,18 @@ export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
     this.settle('accepted', response, dialog);
   }
 
+  /** The accepted dialog ended: what the waiting INVITE transaction keeps of the call is let go. */
+  private retire(): void {
+    this.request = undefined;
+    this.dialog = undefined;
+    this.transaction?.ignoreLaterResponses();
+    this.transaction = undefined;
+    this.forks.clear();
+  }
+
   /** A 2xx from a second branch: ACK it, then BYE it (the session keeps the first answer). */
   private hangUpFork(response: SipResponse, tag: string): void {
+    if (!this.request) return;
     const fork = this.early.get(tag) ?? this.host.createUacDialog(this.request, response, 'confirmed');
     this.early.delete(tag);
     fork.confirm(response);
@@ -173,9 +193,10 @@ export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
     fork.bye().catch(() => undefined);
   }
 
-  private earlyDialog(tag: string, response: SipResponse): Dialog {
+  private earlyDialog(tag: string, response: SipResponse): Dialog | undefined {
     let dialog = this.early.get(tag);
     if (!dialog) {
+      if (!this.request) return undefined;
       dialog = this.host.createUacDialog(this.request, response, 'early');
       this.early.set(tag, dialog);
     } else {

@@ -9,6 +9,9 @@ import { ClientInviteTransaction, ClientNonInviteTransaction } from '../../../sr
 import { ServerInviteTransaction, ServerNonInviteTransaction, TRYING_DELAY_MS } from '../../../src/sip/transaction/server-transaction.js';
 import { DEFAULT_TIMERS, type TimerSettings } from '../../../src/sip/transaction/timers.js';
 import { buildResponse } from '../../../src/sip/ua/messages.js';
+import { serializeMessage } from '../../../src/sip/serializer.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 function request(method: string, branch = 'z9hG4bKtest1'): SipRequest {
   const text = [
@@ -385,5 +388,71 @@ describe('non-INVITE server transaction', () => {
     const tx = new ServerNonInviteTransaction(options);
     tx.respond(response(req, 200));
     assert.equal(tx.state, 'terminated');
+  });
+});
+
+/** A full garbage collection, then whether `ref`'s target is gone. */
+async function collected(ref: WeakRef<object>): Promise<boolean> {
+  // WeakRef targets stay alive until the current job ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  forceGc();
+  return ref.deref() === undefined;
+}
+
+const forceGc = ((): (() => void) => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+// Thousands of transactions wait 64*T1 after their outcome: what they hold stays in the heap that
+// long, so the wait state must let go of the request and of the TU.
+describe('a waiting transaction', () => {
+  // The transactions are made in functions of their own: the test keeps no reference but WeakRefs.
+  function completedBye() {
+    const req = request('BYE');
+    const tu = { onResponse: (_r: SipResponse) => undefined, onError: (_e: Error) => undefined };
+    const tx = new ClientNonInviteTransaction({ ...clientOptions(req).options, ...tu });
+    tx.start();
+    tx.receiveResponse(response(req, 200));
+    wire.sent = [];
+    return { tx, requestRef: new WeakRef(req), hookRefs: [new WeakRef(tu.onResponse), new WeakRef(tu.onError)] };
+  }
+
+  function acceptedInvite(seen: SipResponse[]) {
+    const req = request('INVITE');
+    const tx = new ClientInviteTransaction({ ...clientOptions(req).options, onResponse: (r: SipResponse) => seen.push(r) });
+    tx.start();
+    const ok = response(req, 200);
+    tx.receiveResponse(ok);
+    wire.sent = [];
+    return { tx, ok, requestRef: new WeakRef(req) };
+  }
+
+  it('non-INVITE client, Completed: keeps neither the request nor the TU hooks', async () => {
+    const { tx, requestRef, hookRefs } = completedBye();
+    assert.equal(tx.state, 'completed');
+    assert.equal(await collected(requestRef), true, 'the request is collected');
+    for (const hook of hookRefs) assert.equal(await collected(hook), true, 'the TU hooks are collected');
+  });
+
+  it('INVITE client, Accepted: lets the INVITE go, passes 2xx until the TU ignores them', async () => {
+    const seen: SipResponse[] = [];
+    const { tx, ok, requestRef } = acceptedInvite(seen);
+    assert.equal(await collected(requestRef), true, 'the INVITE is collected');
+    tx.receiveResponse(ok);
+    tx.ignoreLaterResponses();
+    tx.receiveResponse(ok);
+    assert.deepEqual(seen.map((r) => r.status), [200, 200]);
+    assert.equal(tx.state, 'accepted');
+  });
+
+  it('non-INVITE server, Completed: still re-sends the same final response', () => {
+    const req = request('BYE');
+    const { options } = serverOptions(req);
+    const tx = new ServerNonInviteTransaction(options);
+    tx.respond(response(req, 200));
+    tx.receiveRequest(req);
+    const [first, again] = wire.sent.map((s) => serializeMessage(s.message).toString());
+    assert.equal(again, first);
   });
 });

@@ -1,4 +1,5 @@
 // The worker's command queue: a batch of posts wakes the thread once, and every command runs.
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -52,4 +53,22 @@ TEST_CASE("commands posted while the worker is busy wake it once, and all of the
   CHECK(sink.waitFor(2));  // emitted after the 100 commands: they all ran, with no further wake-up
   CHECK(ran == 100);
   CHECK(worker.wakeups() == before + 1);
+}
+
+TEST_CASE("with deferred wakes, posts wait for flushWake, which wakes the worker once") {
+  GateSink sink;
+  sink.open();
+  Worker worker(sink, 0, 20000, nullptr);
+  worker.deferWakes();
+  const uint64_t before = worker.wakeups();
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 10; i++) worker.post([&ran] { ran++; });
+  CHECK(worker.wakeups() == before);
+  worker.flushWake();
+  worker.flushWake();  // nothing more is due
+  CHECK(worker.wakeups() == before + 1);
+  worker.requestStats(1, 1);
+  worker.flushWake();
+  CHECK(sink.waitFor(1));  // answered after the 10 commands
+  CHECK(ran == 10);
 }

@@ -72,6 +72,8 @@ export interface HandshakeFailedEvent {
 export interface BridgeHost {
   request(send: (requestId: number) => void): Promise<NativeMediaEvent>;
   forget(bridgeId: number): void;
+  /** A command was posted to a media thread: it is woken at the end of this event-loop turn. */
+  posted(): void;
 }
 
 export interface MediaBridge {
@@ -113,6 +115,7 @@ export class MediaBridge extends EventEmitter {
 
   updateLeg(stream: number, leg: LegIndex, settings: LegSettings): void {
     this.#assertOpen();
+    this.#host.posted();
     native(() => this.#native.updateLeg(this.id, stream, leg, settings)); // no direction = sendrecv, in the addon
   }
 

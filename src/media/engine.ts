@@ -81,6 +81,7 @@ export class MediaEngine {
   readonly #pending = new Map<number, Pending>();
   #nextRequest = 1;
   #closed = false;
+  #wakeScheduled = false;
 
   constructor(options: MediaEngineOptions = {}) {
     const { MediaEngine: NativeEngine } = loadAddon();
@@ -112,12 +113,14 @@ export class MediaEngine {
   }
 
   createBridge(streams: StreamSpec[]): MediaBridge {
+    this.#posted();
     const id = native(() => this.#native.createBridge(streams, createdPorts));
     const legPorts = (at: number): NativeLegPorts => ({ rtpPort: createdPorts[at]!, rtcpPort: createdPorts[at + 1]! });
     const created = { id, streams: streams.map((_, s): [NativeLegPorts, NativeLegPorts] => [legPorts(4 * s), legPorts(4 * s + 2)]) };
     const bridge = new MediaBridge(this.#native, created, streams, {
       request: (send) => this.#request(send),
       forget: (id) => this.#bridges.delete(id),
+      posted: this.#posted,
     });
     this.#bridges.set(bridge.id, bridge);
     return bridge;
@@ -133,11 +136,26 @@ export class MediaEngine {
     this.#pending.clear();
   }
 
+  /**
+   * Commands do not wake the media threads one by one (a syscall, and often an interrupt to the other
+   * core, each): the threads with commands waiting are woken once, at the end of this event-loop turn.
+   * A thread busy with packets runs waiting commands before its next packet anyway.
+   */
+  readonly #posted = (): void => {
+    if (this.#wakeScheduled) return;
+    this.#wakeScheduled = true;
+    setImmediate(() => {
+      this.#wakeScheduled = false;
+      if (!this.#closed) this.#native.flushWakes();
+    });
+  };
+
   /** Sends a request carrying a fresh id; resolves with the worker's answer event. */
   #request(send: (requestId: number) => void): Promise<NativeMediaEvent> {
     if (this.#closed) return Promise.reject(engineClosed());
     const requestId = this.#nextRequest++;
     return new Promise((resolve, reject) => {
+      this.#posted();
       native(() => send(requestId));
       // Keep the process alive only while an answer is awaited.
       if (this.#pending.size === 0) this.#native.ref();

@@ -117,6 +117,8 @@ export interface NativeMediaEngine {
   closeBridge(bridgeId: number, requestId: number): void;
   requestStats(bridgeId: number, requestId: number): void;
   close(): void;
+  /** Wakes the media threads that commands were posted to since the last call: commands do not wake them. */
+  flushWakes(): void;
   /** Our certificate's SHA-256 fingerprint, "AB:CD:..." (a=fingerprint:sha-256). */
   dtlsFingerprint(): string;
   /** Our a=zrtp-hash value for a leg, "1.10 <hex>". */

@@ -170,6 +170,14 @@ void MediaEngine::closeBridge(uint64_t bridgeId, uint32_t requestId) {
   worker->closeBridge(bridgeId, requestId);
 }
 
+void MediaEngine::deferWakes() {
+  for (auto& worker : workers_) worker->deferWakes();
+}
+
+void MediaEngine::flushWakes() {
+  for (auto& worker : workers_) worker->flushWake();
+}
+
 void MediaEngine::requestStats(uint64_t bridgeId, uint32_t requestId) {
   record(bridgeId).worker->requestStats(bridgeId, requestId);
 }

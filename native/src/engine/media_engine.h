@@ -63,6 +63,9 @@ class MediaEngine {
   std::string zrtpHelloHash(uint64_t bridgeId, unsigned stream, unsigned leg);
   /** Stops and joins the workers; their bridges close, and the pooled sockets with them. Idempotent. */
   void close();
+  /** Commands stop waking the workers one by one: flushWakes() wakes those with work (Worker::deferWakes). */
+  void deferWakes();
+  void flushWakes();
 
   bool closed() const { return workers_.empty(); }
   size_t bridgeCount() const { return bridges_.size(); }

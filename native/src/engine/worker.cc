@@ -91,9 +91,25 @@ void Worker::post(std::function<void()> command) {
     commands_.push_back(std::move(command));
     pending_.store(true, std::memory_order_release);
   }
-  // One wake-up per batch: a non-empty queue already has one on its way, because run() reads the
-  // eventfd before it takes the queue (a write after that read wakes the next epoll_wait).
+  // One wake-up per batch: a non-empty queue already has one on its way (or due), because run()
+  // reads the eventfd before it takes the queue (a write after that read wakes the next epoll_wait).
   if (!wasEmpty) return;
+  if (deferWakes_) {
+    wakeDue_ = true;
+    return;
+  }
+  wake();
+}
+
+void Worker::flushWake() {
+  if (!wakeDue_) return;
+  wakeDue_ = false;
+  wake();
+}
+
+void Worker::wake() {
+  // The eventfd write is a syscall that may interrupt another core (the thread sleeps in
+  // epoll_wait): ~5 % of the JS thread at 1,000 calls/s when every command woke it on its own.
   wakeups_.fetch_add(1, std::memory_order_relaxed);
   uint64_t one = 1;
   // A full eventfd counter (never in practice) still leaves the worker readable, so ignore it.
@@ -117,6 +133,7 @@ void Worker::dispose(std::unique_ptr<ZrtpChannel> channel) {
 
 void Worker::stop() {
   post([this] { running_ = false; });
+  flushWake();
 }
 
 void Worker::adopt(std::unique_ptr<Bridge> bridge) {

@@ -36,6 +36,13 @@ class Worker {
   void dispose(std::unique_ptr<ZrtpChannel> channel);
   /** Runs `command` on this thread, after every command posted before it. */
   void post(std::function<void()> command);
+  /**
+   * From now on a post does not wake the thread itself: the poster calls flushWake() once it has
+   * posted what it had to (the addon: once per event-loop turn). Only for a single posting thread.
+   */
+  void deferWakes() { deferWakes_ = true; }
+  /** Wakes the thread if a deferred post is waiting for it. */
+  void flushWake();
   /** Times a post woke the thread: once per batch of commands, not once per command. */
   uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
 
@@ -53,6 +60,7 @@ class Worker {
     int count = 0;
   };
 
+  void wake();
   void drainCommands();
   void run();
   void watch(SocketSlot& slot);
@@ -92,6 +100,8 @@ class Worker {
   std::vector<std::function<void()>> commands_;
   std::atomic<bool> pending_{false};
   std::atomic<uint64_t> wakeups_{0};
+  bool deferWakes_ = false;
+  bool wakeDue_ = false;  // a deferred post waits for flushWake() (poster's thread only)
   bool running_ = true;
 
   std::unordered_map<uint64_t, std::unique_ptr<Bridge>> bridges_;

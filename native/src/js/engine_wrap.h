@@ -26,6 +26,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, private EventSink {
   void closeBridge(const Napi::CallbackInfo& info);
   void requestStats(const Napi::CallbackInfo& info);
   void close(const Napi::CallbackInfo& info);
+  void flushWakes(const Napi::CallbackInfo& info);
   Napi::Value dtlsFingerprint(const Napi::CallbackInfo& info);
   Napi::Value zrtpHelloHash(const Napi::CallbackInfo& info);
   void ref(const Napi::CallbackInfo& info);

@@ -4,10 +4,13 @@ import { SipRequest, type SipMessage, type SipResponse } from '../message.js';
 import { TransactionTimeoutError } from '../errors.js';
 import type { TimerSettings } from './timers.js';
 import { TransactionBase } from './transaction-base.js';
+import type { WaitQueue } from './wait-queue.js';
 
 export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
 
 export interface ClientTransactionOptions {
+  /** The layer's key for the transaction. */
+  key: string;
   request: SipRequest;
   /** Hands a message (the request, its retransmissions, the non-2xx ACK) to the transport. */
   send: (message: SipMessage) => Promise<void>;
@@ -16,6 +19,8 @@ export interface ClientTransactionOptions {
   timers: TimerSettings;
   /** Called on every timer-driven retransmission (statistics). */
   onRetransmit?: () => void;
+  /** Where the wait state is timed (shared by the layer's transactions). */
+  waits: WaitQueue;
   /** Every response the TU must see: provisionals, the first final, and (INVITE) every 2xx. */
   onResponse: (response: SipResponse, transaction: ClientTransaction) => void;
   /** Timeout (Timer B/F) or transport failure; the transaction is terminated after this. */

@@ -3,6 +3,7 @@ import type { SipRequest, SipResponse } from '../message.js';
 import { TransactionTimeoutError } from '../errors.js';
 import type { TimerSettings } from './timers.js';
 import { TransactionBase } from './transaction-base.js';
+import type { WaitQueue } from './wait-queue.js';
 
 export type ServerTransactionState = 'trying' | 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
 
@@ -10,6 +11,8 @@ export type ServerTransactionState = 'trying' | 'proceeding' | 'accepted' | 'com
 export const TRYING_DELAY_MS = 200;
 
 export interface ServerTransactionOptions {
+  /** The layer's key for the transaction. */
+  key: string;
   /** The request's method (a CANCEL gets its own non-INVITE transaction; an ACK never creates one). */
   method: string;
   /** To tag of the request (RFC 2543 matching compares it with later copies). */
@@ -19,12 +22,14 @@ export interface ServerTransactionOptions {
   timers: TimerSettings;
   /** Called on every timer-driven retransmission (statistics). */
   onRetransmit?: () => void;
+  /** Where the wait state is timed (shared by the layer's transactions). */
+  waits: WaitQueue;
   /** Builds the 100 Trying the INVITE transaction sends on its own. */
   makeTrying?: () => SipResponse;
   /** An ACK the TU must see: the ACK of a 2xx that carried this transaction's branch (RFC 6026). */
   onAck?: (ack: SipRequest) => void;
   /** Timer H (no ACK for a non-2xx) or transport failure. */
-  onError: (error: Error) => void;
+  onError: (error: Error, transaction: TransactionBase<string, SipResponse>) => void;
   onTerminated: (transaction: TransactionBase<string, SipResponse>) => void;
 }
 

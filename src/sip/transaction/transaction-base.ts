@@ -3,12 +3,17 @@
 // termination.
 import type { SipMessage } from '../message.js';
 import { TimerPair } from './timers.js';
+import type { WaitQueue } from './wait-queue.js';
 
 export interface TransactionHooks<M extends SipMessage> {
+  /** The layer's key for the transaction, kept for onTerminated. */
+  key: string;
   send: (message: M) => Promise<void>;
   /** Called on every timer-driven retransmission (statistics). */
   onRetransmit?: () => void;
-  onError: (error: Error) => void;
+  /** Where the wait state is timed (shared by the layer's transactions). */
+  waits: WaitQueue;
+  onError: (error: Error, transaction: TransactionBase<string, M>) => void;
   /** The transaction is over; it passes itself (the layer forgets it under its key). */
   onTerminated: (transaction: TransactionBase<string, M>) => void;
 }
@@ -16,19 +21,24 @@ export interface TransactionHooks<M extends SipMessage> {
 /**
  * Transactions wait up to 64*T1 after their outcome, thousands at a time (32,000 at 1,000 calls/s).
  * Whatever a waiting transaction still references stays in the heap that long, so the TU's hooks
- * and the request are kept in fields that the wait state lets go of (see `wait`), and the hooks the
- * layer passes capture nothing of the TU.
+ * and the request are kept in fields that the wait state lets go of (see `wait`). The layer's hooks
+ * are shared by all its transactions (they are given the transaction), except `send`, which holds
+ * where the messages go.
  */
 export abstract class TransactionBase<State extends string, M extends SipMessage> {
+  readonly key: string;
   protected readonly timers = new TimerPair();
   protected readonly send: (message: M) => Promise<void>;
+  private readonly waits: WaitQueue;
   private readonly onRetransmit: (() => void) | undefined;
   /** Dropped in the wait state: the TU has the outcome and hears nothing more from here. */
-  private onError: ((error: Error) => void) | undefined;
+  private onError: ((error: Error, transaction: TransactionBase<string, M>) => void) | undefined;
   private readonly onTerminated: (transaction: TransactionBase<string, M>) => void;
 
   constructor(hooks: TransactionHooks<M>, public state: State | 'terminated') {
+    this.key = hooks.key;
     this.send = hooks.send;
+    this.waits = hooks.waits;
     this.onRetransmit = hooks.onRetransmit;
     this.onError = hooks.onError;
     this.onTerminated = hooks.onTerminated;
@@ -54,7 +64,7 @@ export abstract class TransactionBase<State extends string, M extends SipMessage
   protected fail(error: Error): void {
     if (this.state === 'terminated') return;
     this.terminate();
-    this.onError?.(error);
+    this.onError?.(error, this);
   }
 
   /**
@@ -64,8 +74,9 @@ export abstract class TransactionBase<State extends string, M extends SipMessage
   protected wait(ms: number): void {
     this.onError = undefined;
     this.letGo();
+    this.timers.stopAll();
     if (ms === 0) this.terminate();
-    else this.timers.deadline(ms, () => this.terminate());
+    else this.waits.add(ms, this);
   }
 
   /** Releases references the wait state does not need (the request, TU hooks). */

@@ -8,6 +8,8 @@ import { ClientInviteTransaction, ClientNonInviteTransaction, type ClientTransac
 import { ServerInviteTransaction, ServerNonInviteTransaction, type ServerTransaction } from './server-transaction.js';
 import { clientKey, isLegacy, matchesLegacyToTag, responseKey, serverKey } from './keys.js';
 import { DEFAULT_TIMERS, type TimerSettings } from './timers.js';
+import type { TransactionBase } from './transaction-base.js';
+import { WaitQueue } from './wait-queue.js';
 import { ownString } from '../own-string.js';
 
 /** What the transaction layer needs from the transports (TransportLayer implements it). */
@@ -39,6 +41,7 @@ export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
   readonly timers: TimerSettings;
+  private readonly waits = new WaitQueue();
   /** Counters for tests and benchmarks. */
   readonly stats = { retransmissionsSent: 0, retransmissionsAbsorbed: 0 };
   private readonly makeTrying?: (request: SipRequest) => SipResponse;
@@ -52,9 +55,20 @@ export class TransactionLayer {
     this.makeTrying = options.makeTrying;
   }
 
+  // Hooks shared by every transaction (each is given the transaction): a closure per transaction
+  // would stay in the heap as long as the transaction waits, up to 64*T1.
   private readonly countRetransmission = (): void => {
     this.stats.retransmissionsSent++;
   };
+  private readonly forgetClient = (transaction: { key: string }): void => {
+    if (this.clients.get(transaction.key) === transaction) this.clients.delete(transaction.key);
+  };
+  private readonly forgetServer = (transaction: { key: string }): void => {
+    if (this.servers.get(transaction.key) === transaction) this.servers.delete(transaction.key);
+  };
+  private readonly passAck = (ack: SipRequest): void => this.user.onAck(ack, undefined);
+  private readonly serverFailed = (error: Error, transaction: TransactionBase<string, SipResponse>): void =>
+    this.user.onServerError?.(transaction as ServerTransaction, error);
 
   /** Starts a client transaction for `request` (never an ACK: see `sendStateless`). */
   sendRequest(request: SipRequest, options: SendRequestOptions): ClientTransaction {
@@ -62,14 +76,16 @@ export class TransactionLayer {
     if (!branch) throw new Error('request without a Via branch');
     const key = clientKey(branch, request.method);
     const txOptions = {
+      key,
       request,
       send: this.requestSender(options.destination, options.connectionId),
       reliable: isReliable(options.destination.protocol),
       timers: this.timers,
       onRetransmit: this.countRetransmission,
+      waits: this.waits,
       onResponse: options.onResponse,
       onError: options.onError,
-      onTerminated: forgetter(this.clients, key),
+      onTerminated: this.forgetClient,
     };
     const transaction: ClientTransaction =
       request.method === 'INVITE' ? new ClientInviteTransaction(txOptions) : new ClientNonInviteTransaction(txOptions);
@@ -129,15 +145,17 @@ export class TransactionLayer {
     key = ownString(key);
     const toTag = request.to.params.get('tag');
     const options = {
+      key,
       method: request.method,
       toTag: toTag == null ? null : ownString(toTag),
       send: this.responseSender(inbound),
       reliable: isReliable(inbound.local.protocol),
       timers: this.timers,
       onRetransmit: this.countRetransmission,
-      onAck: (ack: SipRequest) => this.user.onAck(ack, undefined),
-      onError: (error: Error) => this.user.onServerError?.(transaction, error),
-      onTerminated: forgetter(this.servers, key),
+      waits: this.waits,
+      onAck: this.passAck,
+      onError: this.serverFailed,
+      onTerminated: this.forgetServer,
     };
     const transaction: ServerTransaction =
       request.method === 'INVITE'
@@ -190,14 +208,8 @@ export class TransactionLayer {
     for (const transaction of [...this.servers.values()]) transaction.terminate();
     this.clients.clear();
     this.servers.clear();
+    this.waits.clear();
   }
-}
-
-/** The hook that removes a terminated transaction from its map (unless a newer one took its key). */
-function forgetter<T>(map: Map<string, T>, key: string): (transaction: unknown) => void {
-  return (transaction) => {
-    if (map.get(key) === transaction) map.delete(key);
-  };
 }
 
 function slimRoute(arrival: InboundMessage, response: SipResponse): InboundMessage {

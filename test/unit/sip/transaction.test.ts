@@ -8,6 +8,7 @@ import { TransactionTimeoutError, TransportError } from '../../../src/sip/errors
 import { ClientInviteTransaction, ClientNonInviteTransaction } from '../../../src/sip/transaction/client-transaction.js';
 import { ServerInviteTransaction, ServerNonInviteTransaction, TRYING_DELAY_MS } from '../../../src/sip/transaction/server-transaction.js';
 import { DEFAULT_TIMERS, type TimerSettings } from '../../../src/sip/transaction/timers.js';
+import { WaitQueue } from '../../../src/sip/transaction/wait-queue.js';
 import { buildResponse } from '../../../src/sip/ua/messages.js';
 import { serializeMessage } from '../../../src/sip/serializer.js';
 import { setFlagsFromString } from 'node:v8';
@@ -50,6 +51,8 @@ class Wire {
 }
 
 let wire: Wire;
+/** Times the wait states on the test's mock clock. */
+let waits: WaitQueue;
 function tick(ms: number): void {
   wire.now += ms;
   mock.timers.tick(ms);
@@ -64,11 +67,13 @@ function clientOptions(req: SipRequest, reliable = false, timers: TimerSettings 
   return {
     seen,
     options: {
+      key: 'client-key',
       request: req,
       send: wire.send,
       reliable,
       timers,
       onRetransmit: () => seen.retransmits++,
+      waits,
       onResponse: (r: SipResponse) => seen.responses.push(r),
       onError: (e: Error) => seen.errors.push(e),
       onTerminated: () => seen.terminated++,
@@ -81,11 +86,13 @@ function serverOptions(req: SipRequest, reliable = false, trying = false) {
   return {
     seen,
     options: {
+      key: 'server-key',
       method: req.method,
       toTag: req.to.params.get('tag') ?? null,
       send: wire.send as (r: SipResponse) => Promise<void>,
       reliable,
       timers: DEFAULT_TIMERS,
+      waits,
       ...(trying ? { makeTrying: () => buildResponse(req, 100) } : {}),
       onAck: (ack: SipRequest) => seen.acks.push(ack),
       onError: (e: Error) => seen.errors.push(e),
@@ -96,6 +103,7 @@ function serverOptions(req: SipRequest, reliable = false, trying = false) {
 
 beforeEach(() => {
   wire = new Wire();
+  waits = new WaitQueue(() => wire.now);
   mock.timers.enable({ apis: ['setTimeout'] });
 });
 afterEach(() => mock.timers.reset());

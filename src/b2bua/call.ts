@@ -14,7 +14,7 @@ import { SdpError } from '../sdp/errors.js';
 import type { NegotiatedLeg } from '../sdp/renegotiate.js';
 import { NoTransportError, TransactionTimeoutError } from '../sip/errors.js';
 import { formatNameAddr } from '../sip/header-values.js';
-import type { SipResponse } from '../sip/message.js';
+import type { SipRequest, SipResponse } from '../sip/message.js';
 import type { Dialog } from '../sip/dialog/dialog.js';
 import type { ClientInviteSession } from '../sip/ua/client-invite-session.js';
 import type { ServerInviteSession } from '../sip/ua/server-invite-session.js';
@@ -303,14 +303,16 @@ export class Call extends EventEmitter<{ ended: [] }> {
       this.refuseBoth(error, "leg B's offer cannot be bridged");
       return;
     }
+    // Leg A's answer is in its ACK, which the session passes on and does not keep.
+    let ack: SipRequest | undefined;
+    this.legA.once('ack', (received) => (ack = received));
     this.answerLegA(exchange.sent.sdp, LATE_OFFER_LEG_A_MEDIA).then(
-      () => this.onLateAnswer(exchange, response, dialog),
+      () => this.onLateAnswer(exchange, response, dialog, ack),
       () => this.lateAnswer.resolve({}), // no ACK from leg A: its dialog ends, and the call
     );
   }
 
-  private onLateAnswer(exchange: FirstExchange, response: SipResponse, dialog: Dialog): void {
-    const ack = this.legA.receivedAck;
+  private onLateAnswer(exchange: FirstExchange, response: SipResponse, dialog: Dialog, ack: SipRequest | undefined): void {
     try {
       const body = ack && sdpBody(ack);
       if (body === undefined) throw new SdpError('ACK without the SDP answer', 488);

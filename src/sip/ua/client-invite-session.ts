@@ -156,7 +156,7 @@ export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
     const dialog = this.early.get(tag) ?? this.host.createUacDialog(this.request, response, 'confirmed');
     this.early.delete(tag);
     dialog.confirm(response);
-    dialog.once('terminated', () => this.retire());
+    this.retireWhenEnded(dialog);
     const content = this.ackContent?.(response) ?? {};
     if (content instanceof Promise) void content.then((ready) => dialog.ack(response, ready));
     else dialog.ack(response, content);
@@ -171,6 +171,11 @@ export class ClientInviteSession extends EventEmitter<ClientInviteEvents> {
     }
     this.state = 'accepted';
     this.settle('accepted', response, dialog);
+  }
+
+  /** A method of its own: a closure made in on2xx would share its scope, and hold the 2xx all call long. */
+  private retireWhenEnded(dialog: Dialog): void {
+    dialog.once('terminated', () => this.retire());
   }
 
   /** The accepted dialog ended: what the waiting INVITE transaction keeps of the call is let go. */

@@ -32,7 +32,7 @@ export interface RejectOptions {
 export class ServerInviteSession extends EventEmitter<{
   /** The caller cancelled: 487 was sent to the INVITE. */
   cancel: [SipRequest];
-  /** The ACK of our 2xx (may carry an answer when the 2xx made the offer). */
+  /** The ACK of our 2xx (may carry an answer when the 2xx made the offer); emitted before accept() resolves, not kept. */
   ack: [SipRequest];
   /** Timer H or a transport failure on the INVITE transaction. */
   failed: [Error];
@@ -40,8 +40,6 @@ export class ServerInviteSession extends EventEmitter<{
   readonly localTag = newTag();
   state: ServerInviteState = 'incoming';
   dialog?: Dialog;
-  /** The ACK of our 2xx, once it came (its body answers a 2xx that offered). */
-  receivedAck?: SipRequest;
 
   constructor(
     private readonly host: ServerSessionHost,
@@ -79,7 +77,6 @@ export class ServerInviteSession extends EventEmitter<{
     this.host.forgetSession(this);
     try {
       const ack = await dialog.awaitAck(response, this.inbound);
-      this.receivedAck = ack;
       this.state = 'confirmed';
       this.emit('ack', ack);
       return dialog;

@@ -3,22 +3,19 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { MediaEngine } from '../../src/media/engine.js';
 import { loadAddon } from '../../src/native/addon.js';
 import { EngineClosedError, PortsExhaustedError, UnknownBridgeError } from '../../src/media/errors.js';
 import { freeEvenPortBlock } from '../helpers/ports.js';
 import { killAllPeers, startPeer } from '../helpers/processes.js';
+import { collectGarbage } from '../helpers/gc.js';
 import { UdpPeer, configureLeg } from './harness.js';
 
 after(killAllPeers);
 const LOOPBACK: [string, string] = ['127.0.0.1', '127.0.0.1'];
 const openFds = () => readdirSync('/proc/self/fd').length;
 const { nativeHeapInUse, liveObjects } = loadAddon();
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 test('a port range hands out even RTP ports with RTCP = RTP + 1, and says clearly when it is full', async () => {
   const base = await freeEvenPortBlock(4);

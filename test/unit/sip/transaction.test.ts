@@ -11,8 +11,7 @@ import { DEFAULT_TIMERS, type TimerSettings } from '../../../src/sip/transaction
 import { WaitQueue } from '../../../src/sip/transaction/wait-queue.js';
 import { buildResponse } from '../../../src/sip/ua/messages.js';
 import { serializeMessage } from '../../../src/sip/serializer.js';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collected } from '../../helpers/gc.js';
 
 function request(method: string, branch = 'z9hG4bKtest1'): SipRequest {
   const text = [
@@ -398,19 +397,6 @@ describe('non-INVITE server transaction', () => {
     assert.equal(tx.state, 'terminated');
   });
 });
-
-/** A full garbage collection, then whether `ref`'s target is gone. */
-async function collected(ref: WeakRef<object>): Promise<boolean> {
-  // WeakRef targets stay alive until the current job ends.
-  await new Promise((resolve) => setImmediate(resolve));
-  forceGc();
-  return ref.deref() === undefined;
-}
-
-const forceGc = ((): (() => void) => {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
 
 // Thousands of transactions wait 64*T1 after their outcome: what they hold stays in the heap that
 // long, so the wait state must let go of the request and of the TU.

@@ -15,6 +15,7 @@ import { SessionStateError, UserAgentClosedError } from '../../../src/sip/ua/err
 import { resolveUri, UnresolvableUriError } from '../../../src/sip/resolve.js';
 import { parseUri } from '../../../src/sip/uri.js';
 import { freePort } from '../../helpers/ports.js';
+import { collected } from '../../helpers/gc.js';
 
 const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
 const ANSWER = OFFER.replace('4000', '5000');
@@ -146,6 +147,23 @@ describe('UserAgent', () => {
     (await nextInvite(bob.ua)).reject(486);
     await rejected;
     assert.deepEqual(refused.eventNames(), []);
+  });
+
+  it('an established call keeps neither the 2xx nor the ACK that set it up', async () => {
+    const call = alice.ua.invite(bob.uri(), { body: OFFER });
+    const incoming = await nextInvite(bob.ua);
+    const refs: WeakRef<object>[] = [];
+    call.once('accepted', (ok) => refs.push(new WeakRef(ok)));
+    incoming.once('ack', (ack) => refs.push(new WeakRef(ack)));
+    // Not once(): its promise would hold the 2xx.
+    const answered = new Promise<void>((resolve) => call.once('accepted', () => resolve()));
+    const bobDialog = await incoming.accept({ body: ANSWER });
+    await answered;
+    assert.equal(refs.length, 2);
+    assert.equal(await collected(refs[0]!), true, 'the 2xx is collected');
+    assert.equal(await collected(refs[1]!), true, 'the ACK is collected');
+    assert.equal(bobDialog.state, 'confirmed');
+    assert.equal(call.dialog?.state, 'confirmed', 'the call is still up');
   });
 
   it('reports a rejection to the caller and refuses to accept afterwards', async () => {
